@@ -1,0 +1,137 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { AppError } from './errors.ts';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** Every variable Crest reads. Unknown adapter names are refused here, so a typo never falls back silently. */
+const EnvSchema = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(8080),
+  CREST_DATA_DIR: z.string().min(1).default('./data'),
+  CREST_PUBLIC_URL: z.url().optional(),
+  CREST_DATABASE: z.enum(['pglite', 'postgres']).optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
+  DATABASE_APP_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
+  CREST_APP_ROLE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
+    .default('crest_app'),
+  CREST_DB_POOL_MAX: z.coerce.number().int().min(1).max(500).default(20),
+  CREST_DB_CONNECT_RETRIES: z.coerce.number().int().min(0).max(100).default(10),
+  CREST_STORAGE: z.enum(['folder', 's3']).default('folder'),
+  CREST_BLOB_DIR: z.string().min(1).optional(),
+  S3_BUCKET: z.string().min(3).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ENDPOINT: z.url().optional(),
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  CREST_QUEUE: z.enum(['postgres', 'sqs']).default('postgres'),
+  SQS_ENDPOINT: z.url().optional(),
+  SQS_REGION: z.string().min(1).default('us-east-1'),
+  SQS_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{0,40}$/)
+    .default('crest-'),
+  CREST_BODY_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(10 * 1024 * 1024),
+  CREST_AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  publicUrl: string | undefined;
+  database:
+    | { kind: 'pglite'; dataDir: string; appRole: string }
+    | { kind: 'postgres'; url: string; appUrl: string | undefined; appRole: string; poolMax: number };
+  dbConnectRetries: number;
+  storage:
+    | { kind: 'folder'; root: string }
+    | { kind: 's3'; bucket: string; region: string; endpoint: string | undefined; forcePathStyle: boolean };
+  queue:
+    | { kind: 'postgres' }
+    | { kind: 'sqs'; endpoint: string | undefined; region: string; queuePrefix: string };
+  bodyLimit: number;
+  authCacheTtlMs: number;
+  logLevel: Env['LOG_LEVEL'];
+}
+
+function fail(variable: string, why: string): never {
+  throw new AppError('CONFIG_INVALID', `Configuration error: ${variable} ${why}`, { variable });
+}
+
+/** Reads and validates the environment. Throws AppError('CONFIG_INVALID') naming the variable at fault. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const relevant = Object.fromEntries(
+    Object.keys(EnvSchema.shape).flatMap((k) => (env[k] === undefined || env[k] === '' ? [] : [[k, env[k]]])),
+  );
+  const parsed = EnvSchema.safeParse(relevant);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    fail(variable, `is invalid (got "${relevant[variable] ?? ''}"): ${issue.message}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.CREST_DATA_DIR);
+  const dbKind = e.CREST_DATABASE ?? (e.DATABASE_URL ? 'postgres' : 'pglite');
+  if (dbKind === 'postgres' && !e.DATABASE_URL) {
+    fail(
+      'DATABASE_URL',
+      'must be set when CREST_DATABASE=postgres (e.g. postgres://crest@127.0.0.1:5432/crest).',
+    );
+  }
+  if (e.CREST_STORAGE === 's3' && !e.S3_BUCKET) {
+    fail('S3_BUCKET', 'must be set when CREST_STORAGE=s3.');
+  }
+  return {
+    host: e.HOST,
+    port: e.PORT,
+    dataDir,
+    publicUrl: e.CREST_PUBLIC_URL,
+    database:
+      dbKind === 'postgres'
+        ? {
+            kind: 'postgres',
+            url: e.DATABASE_URL!,
+            appUrl: e.DATABASE_APP_URL,
+            appRole: e.CREST_APP_ROLE,
+            poolMax: e.CREST_DB_POOL_MAX,
+          }
+        : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite'), appRole: e.CREST_APP_ROLE },
+    dbConnectRetries: e.CREST_DB_CONNECT_RETRIES,
+    storage:
+      e.CREST_STORAGE === 's3'
+        ? {
+            kind: 's3',
+            bucket: e.S3_BUCKET!,
+            region: e.S3_REGION,
+            endpoint: e.S3_ENDPOINT,
+            forcePathStyle: e.S3_FORCE_PATH_STYLE,
+          }
+        : { kind: 'folder', root: path.resolve(e.CREST_BLOB_DIR ?? path.join(dataDir, 'blobs')) },
+    queue:
+      e.CREST_QUEUE === 'sqs'
+        ? { kind: 'sqs', endpoint: e.SQS_ENDPOINT, region: e.SQS_REGION, queuePrefix: e.SQS_QUEUE_PREFIX }
+        : { kind: 'postgres' },
+    bodyLimit: e.CREST_BODY_LIMIT,
+    authCacheTtlMs: e.CREST_AUTH_CACHE_TTL_MS,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,62 @@
+import type { Knex } from 'knex';
+
+export type Row = Record<string, unknown>;
+
+export interface QueryResult<R = Row> {
+  rows: R[];
+  rowCount: number;
+}
+
+/** A connection inside one transaction. SQL uses $1-style parameters on both adapters. */
+export interface Tx {
+  query<R = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+}
+
+/**
+ * The Database port. Two roles reach the data:
+ *  - the owner (migrations, tenant administration, the outbox dispatcher), and
+ *  - the app role (every request), a non-superuser without BYPASSRLS, so RLS policies bind it.
+ * Tenant data is reached only through `withTenant()` (db/with-tenant.ts), which builds on `appTransaction`.
+ */
+export interface Database {
+  readonly kind: 'pglite' | 'postgres';
+  readonly appRole: string;
+  /** A transaction as the owner role. */
+  ownerTransaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * A transaction as the app role, opened with the given `SET LOCAL` settings applied in the same
+   * round trip as BEGIN. Keys and values must already be validated identifiers/literals.
+   */
+  appTransaction<T>(settings: Readonly<Record<string, string>>, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Runs `fn` with a knex instance bound to the owner connection, exclusively (migrations). */
+  withKnex<T>(fn: (knex: Knex) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Quote a value as a SQL string literal. Only used for SET LOCAL values, which cannot take parameters. */
+export function sqlLiteral(value: string): string {
+  if (value.includes('\0')) throw new Error('NUL byte in SQL literal');
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+const SETTING_NAME = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/;
+
+/** Builds `SET LOCAL` statements. `role` and `search_path` take identifiers; others take literals. */
+export function setLocalSql(appRole: string, settings: Readonly<Record<string, string>>): string {
+  const parts = [`SET LOCAL ROLE ${ident(appRole)}`];
+  for (const [name, value] of Object.entries(settings)) {
+    if (!SETTING_NAME.test(name)) throw new Error(`bad setting name ${name}`);
+    parts.push(
+      name === 'search_path'
+        ? `SET LOCAL search_path = ${ident(value)}`
+        : `SET LOCAL ${name} = ${sqlLiteral(value)}`,
+    );
+  }
+  return parts.join('; ');
+}
+
+export function ident(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`unsafe SQL identifier: ${name}`);
+  return `"${name}"`;
+}

@@ -1,0 +1,125 @@
+import knexFactory from 'knex';
+import pg from 'pg';
+import { AppError } from '../core/errors.ts';
+import type { Database, QueryResult, Tx } from './database.ts';
+import { setLocalSql } from './database.ts';
+
+export interface PostgresOptions {
+  url: string;
+  /** A login for the app role. Without it, the owner connection switches with SET LOCAL ROLE. */
+  appUrl?: string | undefined;
+  appRole: string;
+  poolMax?: number;
+  connectRetries?: number;
+  onRetry?: (attempt: number, max: number, err: Error) => void;
+}
+
+// Keep bigint/numeric as strings (pg's default) but parse int8 counts we rely on as numbers.
+pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
+
+function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    return 'DATABASE_URL';
+  }
+}
+
+async function connectWithRetry(pool: pg.Pool, options: PostgresOptions, which: string): Promise<void> {
+  const max = options.connectRetries ?? 10;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const client = await pool.connect();
+      client.release();
+      return;
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      const fatal = e.code === '28P01' || e.code === '3D000' || e.code === '28000';
+      if (fatal || attempt >= max) {
+        const hint =
+          e.code === '3D000'
+            ? 'Create the database first (createdb), or fix the name in the URL.'
+            : e.code === '28P01' || e.code === '28000'
+              ? 'Check the user and password in the URL.'
+              : 'Is PostgreSQL running and reachable? Start it, or fix the host and port in the URL.';
+        throw new AppError(
+          'DATABASE_UNAVAILABLE',
+          `Cannot connect to PostgreSQL at ${describeUrl(which)} (${e.code ?? e.message}). ${hint}`,
+          { cause: e.message },
+        );
+      }
+      options.onRetry?.(attempt + 1, max, e);
+      await new Promise((r) => setTimeout(r, Math.min(250 * 2 ** attempt, 5000)));
+    }
+  }
+}
+
+function txOf(client: pg.PoolClient): Tx {
+  return {
+    async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+      const res = await client.query(sql, params as unknown[] | undefined);
+      return { rows: res.rows as R[], rowCount: res.rowCount ?? res.rows.length };
+    },
+  };
+}
+
+async function inTransaction<T>(pool: pg.Pool, begin: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query(begin);
+    const result = await fn(txOf(client));
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {
+      broken = true;
+    });
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
+
+export async function createPostgresDatabase(options: PostgresOptions): Promise<Database> {
+  const max = options.poolMax ?? 20;
+  // With a separate app login the owner pool only serves administration and the outbox dispatcher.
+  const owner = new pg.Pool({
+    connectionString: options.url,
+    max: options.appUrl ? Math.max(2, Math.ceil(max / 4)) : max,
+  });
+  const app = options.appUrl ? new pg.Pool({ connectionString: options.appUrl, max }) : owner;
+  // An idle client that errors (server restart) must not crash the process; the pool replaces it.
+  owner.on('error', () => undefined);
+  if (app !== owner) app.on('error', () => undefined);
+  try {
+    await connectWithRetry(owner, options, options.url);
+    if (app !== owner) await connectWithRetry(app, options, options.appUrl!);
+  } catch (err) {
+    await owner.end().catch(() => undefined);
+    if (app !== owner) await app.end().catch(() => undefined);
+    throw err;
+  }
+  const knex = knexFactory({ client: 'pg', connection: options.url, pool: { min: 0, max: 2 } });
+
+  let closed = false;
+  return {
+    kind: 'postgres',
+    appRole: options.appRole,
+    ownerTransaction: (fn) => inTransaction(owner, 'BEGIN', fn),
+    appTransaction: (settings, fn) =>
+      inTransaction(app, `BEGIN; ${setLocalSql(options.appRole, settings)}`, fn),
+    withKnex: (fn) => fn(knex),
+    async ping() {
+      await app.query('SELECT 1');
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await knex.destroy();
+      await owner.end();
+      if (app !== owner) await app.end();
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { Database } from '../db/database.ts';
+import { createPgliteDatabase } from '../db/pglite.ts';
+import { createPostgresDatabase } from '../db/postgres.ts';
+
+/**
+ * The databases every DB test runs on: PGlite always, PostgreSQL when TEST_DATABASE_URL is set.
+ * In CI (CI=true) PostgreSQL is mandatory, so a missing URL fails instead of silently skipping.
+ */
+export interface DatabaseTarget {
+  name: 'pglite' | 'postgres';
+  /** A fresh, empty database. Call `dispose` when done. */
+  create(): Promise<{ db: Database; url: string | undefined; dispose(): Promise<void> }>;
+}
+
+const TEST_APP_ROLE = 'crest_test_app';
+
+export function databaseTargets(): DatabaseTarget[] {
+  const targets: DatabaseTarget[] = [
+    {
+      name: 'pglite',
+      async create() {
+        const db = await createPgliteDatabase({ dataDir: undefined, appRole: TEST_APP_ROLE });
+        return { db, url: undefined, dispose: () => db.close() };
+      },
+    },
+  ];
+  const base = process.env.TEST_DATABASE_URL;
+  if (base) {
+    targets.push({ name: 'postgres', create: () => createScratchPostgres(base) });
+  } else if (process.env.CI === 'true') {
+    throw new Error('TEST_DATABASE_URL must be set in CI: the PostgreSQL suites may not be skipped.');
+  } else if (!warned) {
+    warned = true;
+    console.warn(
+      '\n!!! TEST_DATABASE_URL is not set: PostgreSQL suites are SKIPPED (PGlite only). Set TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres to run them.\n',
+    );
+  }
+  return targets;
+}
+let warned = false;
+
+/** Creates a uniquely named database on the test server, so test files can run in parallel. */
+export async function createScratchPostgres(
+  base: string,
+): Promise<{ db: Database; url: string; dispose(): Promise<void> }> {
+  const name = `crest_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  const db = await createPostgresDatabase({ url: url.toString(), appRole: TEST_APP_ROLE, connectRetries: 0 });
+  return {
+    db,
+    url: url.toString(),
+    async dispose() {
+      await db.close();
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
