@@ -48,6 +48,8 @@ const EnvSchema = z.object({
     .min(1024)
     .default(10 * 1024 * 1024),
   CREST_AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  CREST_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  CREST_BOOTSTRAP_DEMO: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -70,6 +72,8 @@ export interface Config {
     | { kind: 'sqs'; endpoint: string | undefined; region: string; queuePrefix: string };
   bodyLimit: number;
   authCacheTtlMs: number;
+  adminToken: string | undefined;
+  bootstrapDemo: boolean;
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -132,6 +136,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : { kind: 'postgres' },
     bodyLimit: e.CREST_BODY_LIMIT,
     authCacheTtlMs: e.CREST_AUTH_CACHE_TTL_MS,
+    adminToken: e.CREST_ADMIN_TOKEN,
+    bootstrapDemo: e.CREST_BOOTSTRAP_DEMO,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -65,3 +65,32 @@ export async function createScratchPostgres(
     },
   };
 }
+
+/**
+ * Registers one migrated database per target for the test file and calls `define` to declare tests
+ * against it. Test titles are prefixed with the target name, so a failure says which engine broke.
+ */
+export function forEachDatabase(
+  test: import('ava').TestFn,
+  define: (ctx: { name: string; db: () => Database; url: () => string | undefined }) => void,
+  options: { migrate?: (db: Database) => Promise<unknown> } = {},
+): void {
+  for (const target of databaseTargets()) {
+    let handle: Awaited<ReturnType<DatabaseTarget['create']>> | undefined;
+    test.before(async () => {
+      handle = await target.create();
+      if (options.migrate) await options.migrate(handle.db);
+    });
+    test.after.always(async () => {
+      await handle?.dispose();
+    });
+    define({
+      name: target.name,
+      db: () => {
+        if (!handle) throw new Error(`${target.name} database was not created`);
+        return handle.db;
+      },
+      url: () => handle?.url,
+    });
+  }
+}

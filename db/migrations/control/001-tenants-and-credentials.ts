@@ -17,6 +17,11 @@ export const migration: Migration = {
         name text PRIMARY KEY,
         created_at timestamptz NOT NULL DEFAULT now()
       )`,
+      `CREATE TABLE ${s}.meta (
+        key text PRIMARY KEY,
+        value jsonb NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`,
       `CREATE TABLE ${s}.credentials (
         key_id text PRIMARY KEY,
         tenant_id text NOT NULL REFERENCES ${s}.tenants(name) ON DELETE CASCADE,
@@ -35,7 +40,6 @@ export const migration: Migration = {
         AS $$ SELECT key_id, tenant_id, secret_hash, scopes, revoked_at FROM ${s}.credentials WHERE key_id = p_key_id $$`,
       `REVOKE ALL ON FUNCTION ${s}.resolve_credential(text) FROM PUBLIC`,
       `GRANT USAGE ON SCHEMA ${s} TO ${app}`,
-      `GRANT SELECT ON ${s}.tenants TO ${app}`,
       `GRANT SELECT, INSERT, UPDATE ON ${s}.credentials TO ${app}`,
       `GRANT EXECUTE ON FUNCTION ${s}.resolve_credential(text) TO ${app}`,
     ]);
@@ -46,6 +50,7 @@ export const migration: Migration = {
       `DROP FUNCTION ${s}.resolve_credential(text)`,
       `DROP TABLE ${s}.credentials`,
       `DROP TABLE ${s}.tenants`,
+      `DROP TABLE ${s}.meta`,
     ]);
   },
 };

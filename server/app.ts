@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Authenticator } from '../control/authenticator.ts';
+import type { Config } from '../core/config.ts';
+import { AppError, isAppError } from '../core/errors.ts';
+import type { Database } from '../db/database.ts';
+import type { JobQueue } from '../queue/job-queue.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
+import type { ControlPlane } from './control-plane.ts';
+import { registerMetrics } from './metrics.ts';
+import { registerAdminRoutes } from './routes/admin.ts';
+import { registerHealthRoutes } from './routes/health.ts';
+import { registerTenantKeyRoutes } from './routes/tenant-keys.ts';
+
+export interface AppDeps {
+  config: Pick<Config, 'bodyLimit' | 'logLevel'>;
+  db: Database;
+  blobs: BlobStore;
+  queue: JobQueue;
+  authenticator: Authenticator;
+  control: ControlPlane;
+  adminToken: string;
+}
+
+/** Maps every error to the AppError JSON shape: `{ error: { code, message, details? } }`. */
+function toAppError(err: FastifyError, bodyLimit: number): AppError {
+  if (isAppError(err)) return err;
+  if (err.validation) return new AppError('VALIDATION_FAILED', `Invalid request: ${err.message}.`);
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError(
+        'PAYLOAD_TOO_LARGE',
+        `The request body exceeds the ${bodyLimit}-byte limit (CREST_BODY_LIMIT).`,
+        {
+          limit: bodyLimit,
+        },
+      );
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('UNSUPPORTED_MEDIA_TYPE', err.message);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new AppError('BAD_REQUEST', err.message);
+  }
+  if (err instanceof SyntaxError || err.statusCode === 400)
+    return new AppError('BAD_REQUEST', `Malformed body: ${err.message}`);
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+    const e = new AppError('BAD_REQUEST', err.message);
+    Object.defineProperty(e, 'status', { value: err.statusCode });
+    return e;
+  }
+  return new AppError('INTERNAL');
+}
+
+export function buildApp(deps: AppDeps, options: Pick<FastifyServerOptions, 'logger'> = {}): FastifyInstance {
+  const app = Fastify({
+    logger: options.logger ?? { level: deps.config.logLevel },
+    bodyLimit: deps.config.bodyLimit,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    // __proto__ / constructor.prototype keys in JSON bodies are refused rather than silently stripped.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const appErr = toAppError(err, deps.config.bodyLimit);
+    if (appErr.status >= 500) request.log.error({ err }, 'request failed');
+    reply.status(appErr.status).send(appErr.toJSON());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .status(404)
+      .send(
+        new AppError('NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}.`).toJSON(),
+      );
+  });
+
+  registerMetrics(app);
+  registerHealthRoutes(app, deps);
+  registerAdminRoutes(app, { control: deps.control, adminToken: deps.adminToken });
+  registerTenantKeyRoutes(app, deps);
+  return app;
+}

@@ -1,0 +1,94 @@
+import type { FastifyInstance } from 'fastify';
+import { createAuthenticator } from '../control/authenticator.ts';
+import type { Config } from '../core/config.ts';
+import { migrateAll } from '../db/migrate.ts';
+import { createOutboxDispatcher } from '../queue/outbox.ts';
+import { loadOrCreateAdminToken } from './admin-token.ts';
+import { buildApp } from './app.ts';
+import { bootstrapDemo } from './bootstrap-demo.ts';
+import { openAdapters } from './compose.ts';
+import { localControlPlane } from './control-plane.ts';
+import { acquireLock, type DataLock } from './data-lock.ts';
+
+export interface RunningServer {
+  url: string;
+  app: FastifyInstance;
+  /** Stops accepting, lets in-flight requests finish, then closes the dispatcher and pools. */
+  close(): Promise<void>;
+}
+
+export interface ServeOptions {
+  print?: (line: string) => void;
+  logger?: boolean | { level: string };
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export async function serve(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const lock: DataLock | undefined =
+    config.database.kind === 'pglite' ? acquireLock(config.dataDir) : undefined;
+  let adapters: Awaited<ReturnType<typeof openAdapters>> | undefined;
+  try {
+    adapters = await openAdapters(config, {
+      onDbRetry: (attempt, max, err) =>
+        print(
+          `PostgreSQL is not reachable yet (${(err as { code?: string }).code ?? err.message}); retry ${attempt}/${max}…`,
+        ),
+    });
+    const { db, blobs, queue } = adapters;
+    await migrateAll(db, (e) => {
+      if (e.phase === 'tenant' && e.applied.length > 0)
+        print(`migrated tenant ${e.tenant} (${e.done}/${e.total})`);
+    });
+    const adminToken = loadOrCreateAdminToken(config.dataDir, config.adminToken);
+    const demo = config.bootstrapDemo ? await bootstrapDemo(db) : undefined;
+    const authenticator = createAuthenticator(db, { ttlMs: config.authCacheTtlMs });
+    const control = localControlPlane(db, blobs, (keyId) => authenticator.forget(keyId));
+    const dispatcher = createOutboxDispatcher(db, queue);
+    const app = buildApp(
+      { config, db, blobs, queue, authenticator, control, adminToken },
+      { logger: options.logger },
+    );
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const url = config.publicUrl?.replace(/\/$/, '') ?? `http://${hostForUrl(config.host)}:${port}`;
+    lock?.setUrl(`http://${hostForUrl(config.host)}:${port}`);
+    dispatcher.start();
+
+    print(
+      `Crest is listening on ${url} (database: ${db.kind}, storage: ${blobs.kind}, queue: ${queue.kind})`,
+    );
+    if (demo) {
+      print('');
+      print('First start: created tenant "demo". Its credentials are shown only this once:');
+      print(`  xAPI endpoint: ${url}/xapi/`);
+      print(`  key:           ${demo.keyId}`);
+      print(`  secret:        ${demo.secret}`);
+      print(`  try:           curl -u ${demo.keyId}:${demo.secret} ${url}/readyz`);
+      print('');
+    }
+    const opened = adapters;
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      app,
+      close() {
+        closing ??= (async () => {
+          await app.close();
+          await dispatcher.stop();
+          await opened.close();
+          lock?.release();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await adapters?.close().catch(() => undefined);
+    lock?.release();
+    throw err;
+  }
+}
