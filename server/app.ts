@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  type RouteOptions,
+} from 'fastify';
 import type { Authenticator } from '../control/authenticator.ts';
 import type { Config } from '../core/config.ts';
 import { AppError, isAppError } from '../core/errors.ts';
@@ -51,7 +56,11 @@ function toAppError(err: FastifyError, bodyLimit: number): AppError {
   return new AppError('INTERNAL');
 }
 
-export function buildApp(deps: AppDeps, options: Pick<FastifyServerOptions, 'logger'> = {}): FastifyInstance {
+export function buildApp(
+  deps: AppDeps,
+  options: Pick<FastifyServerOptions, 'logger'> = {},
+  onRoute?: (route: RouteOptions) => void,
+): FastifyInstance {
   const app = Fastify({
     logger: options.logger ?? { level: deps.config.logLevel },
     bodyLimit: deps.config.bodyLimit,
@@ -62,6 +71,8 @@ export function buildApp(deps: AppDeps, options: Pick<FastifyServerOptions, 'log
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
   });
+
+  if (onRoute) app.addHook('onRoute', onRoute);
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

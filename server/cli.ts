@@ -12,10 +12,15 @@ import { serve } from './serve.ts';
 const out = (line = ''): void => {
   process.stdout.write(`${line}\n`);
 };
-const json = (value: unknown): void => out(JSON.stringify(value, null, 2));
+const json = (value: unknown): void => {
+  out(JSON.stringify(value, null, 2));
+};
 
 function table(rows: Record<string, unknown>[]): void {
-  if (rows.length === 0) return out('(none)');
+  if (rows.length === 0) {
+    out('(none)');
+    return;
+  }
   const cols = Object.keys(rows[0]!);
   const cell = (v: unknown) =>
     v === null || v === undefined ? '-' : Array.isArray(v) ? v.join(',') : String(v);
@@ -56,7 +61,7 @@ tenant
   .option('--json', 'print JSON')
   .action(async (name: string, opts: { json?: boolean }) => {
     const t = await withCliTarget(cfg(), (target) => target.control.createTenant(name));
-    if (opts.json) return json(t);
+    if (opts.json) return void json(t);
     out(`Created tenant "${t.name}". Give it a key: crest key create --tenant ${t.name}`);
   });
 tenant
@@ -65,7 +70,7 @@ tenant
   .option('--json', 'print JSON')
   .action(async (opts: { json?: boolean }) => {
     const list = await withCliTarget(cfg(), (target) => target.control.listTenants());
-    if (opts.json) return json(list);
+    if (opts.json) return void json(list);
     table(list.map((t) => ({ name: t.name, created: t.createdAt })));
   });
 tenant
@@ -98,7 +103,7 @@ key
     const k = await withCliTarget(cfg(), (target) =>
       target.control.createKey(opts.tenant, { scopes: opts.scope, label: opts.label }),
     );
-    if (opts.json) return json(k);
+    if (opts.json) return void json(k);
     out(`key:    ${k.keyId}`);
     out(`secret: ${k.secret}`);
     out(`scopes: ${k.scopes.join(', ')}`);
@@ -111,7 +116,7 @@ key
   .option('--json', 'print JSON')
   .action(async (opts: { tenant: string; json?: boolean }) => {
     const list = await withCliTarget(cfg(), (target) => target.control.listKeys(opts.tenant));
-    if (opts.json) return json(list);
+    if (opts.json) return void json(list);
     table(
       list.map((k) => ({
         key: k.keyId,
