@@ -7,10 +7,10 @@ const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
 forEachDatabase(
   test,
-  ({ name, db }) => {
+  ({ name, db, ready }) => {
     let h: TestApp;
     test.before(async () => {
-      h = await startTestApp(db(), { bodyLimit: 4096 });
+      h = await startTestApp(await ready(), { bodyLimit: 4096 });
     });
     test.after.always(async () => {
       await h?.close();

@@ -70,6 +70,8 @@ export function buildApp(
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
+    // Unknown fields are an error a client should hear about (a typo'd option), not silently dropped.
+    ajv: { customOptions: { removeAdditional: false } },
   });
 
   if (onRoute) app.addHook('onRoute', onRoute);

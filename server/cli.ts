@@ -2,7 +2,8 @@ import closeWithGrace from 'close-with-grace';
 import { Command, CommanderError, Option } from 'commander';
 import { type Config, loadConfig } from '../core/config.ts';
 import { isAppError } from '../core/errors.ts';
-import { XAPI_SCOPES } from '../core/scopes.ts';
+import { parseScopes, XAPI_SCOPES } from '../core/scopes.ts';
+import { assertTenantName } from '../core/tenant-name.ts';
 import { migrateAll } from '../db/migrate.ts';
 import { withCliTarget } from './cli-context.ts';
 import { diagnose } from './doctor.ts';
@@ -60,6 +61,7 @@ tenant
   .argument('<name>', 'lower-case letters, digits and _, 2–40 characters, starting with a letter')
   .option('--json', 'print JSON')
   .action(async (name: string, opts: { json?: boolean }) => {
+    assertTenantName(name);
     const t = await withCliTarget(cfg(), (target) => target.control.createTenant(name));
     if (opts.json) return void json(t);
     out(`Created tenant "${t.name}". Give it a key: crest key create --tenant ${t.name}`);
@@ -86,6 +88,7 @@ tenant
       process.exitCode = 2;
       return;
     }
+    assertTenantName(name);
     await withCliTarget(cfg(), (target) => target.control.deleteTenant(name));
     out(`Deleted tenant "${name}".`);
   });
@@ -100,6 +103,8 @@ key
   .option('--label <text>', 'a note to tell keys apart')
   .option('--json', 'print JSON')
   .action(async (opts: { tenant: string; scope?: string[]; label?: string; json?: boolean }) => {
+    assertTenantName(opts.tenant);
+    parseScopes(opts.scope);
     const k = await withCliTarget(cfg(), (target) =>
       target.control.createKey(opts.tenant, { scopes: opts.scope, label: opts.label }),
     );

@@ -96,12 +96,12 @@ const CASES: Record<string, Case> = {
 
 forEachDatabase(
   test,
-  ({ name, db }) => {
+  ({ name, db, ready }) => {
     let h: TestApp;
     let a: TenantWithKey;
     let b: TenantWithKey;
     test.before(async () => {
-      h = await startTestApp(db());
+      h = await startTestApp(await ready());
       a = await tenantWithKey(db(), 'tenant_a');
       b = await tenantWithKey(db(), 'tenant_b');
     });

@@ -72,15 +72,28 @@ export async function createScratchPostgres(
  */
 export function forEachDatabase(
   test: import('ava').TestFn,
-  define: (ctx: { name: string; db: () => Database; url: () => string | undefined }) => void,
+  define: (ctx: {
+    name: string;
+    db: () => Database;
+    /** Resolves once the database exists and is migrated; await it in the file's own before hooks. */
+    ready: () => Promise<Database>;
+    url: () => string | undefined;
+  }) => void,
   options: { migrate?: (db: Database) => Promise<unknown> } = {},
 ): void {
   for (const target of databaseTargets()) {
     let handle: Awaited<ReturnType<DatabaseTarget['create']>> | undefined;
-    test.before(async () => {
-      handle = await target.create();
-      if (options.migrate) await options.migrate(handle.db);
-    });
+    let creating: Promise<Database> | undefined;
+    // ava runs before hooks concurrently, so the file's hooks await this same promise.
+    const ready = () => {
+      creating ??= (async () => {
+        handle = await target.create();
+        if (options.migrate) await options.migrate(handle.db);
+        return handle.db;
+      })();
+      return creating;
+    };
+    test.before(ready);
     test.after.always(async () => {
       await handle?.dispose();
     });
@@ -90,6 +103,7 @@ export function forEachDatabase(
         if (!handle) throw new Error(`${target.name} database was not created`);
         return handle.db;
       },
+      ready,
       url: () => handle?.url,
     });
   }
