@@ -1,0 +1,168 @@
+import type { Database, Tx } from '../db/database.ts';
+import type { JobQueue, OutgoingJob } from './job-queue.ts';
+import { assertQueueName, inTransactionSend } from './job-queue.ts';
+
+export interface OutboxEntry {
+  queue: string;
+  payload: unknown;
+  dedupeKey?: string;
+}
+
+/**
+ * Adds jobs to the outbox inside the caller's tenant transaction (withTenant), so they commit or roll
+ * back with the data that caused them. tenant_id comes from the column default, app.tenant_id, and RLS
+ * refuses any other. The name is schema-qualified because search_path is the tenant's schema here.
+ * One statement however many rows, for the group-commit write path.
+ */
+export async function enqueueManyInTx(tx: Tx, entries: readonly OutboxEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const rows = entries.map((e) => ({
+    queue: assertQueueName(e.queue),
+    payload: e.payload === undefined ? null : e.payload,
+    dedupeKey: e.dedupeKey ?? null,
+  }));
+  await tx.query(
+    `INSERT INTO crest.outbox (queue, payload, dedupe_key)
+     SELECT m.e->>'queue', m.e->'payload', m.e->>'dedupeKey'
+     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS m(e, n)
+     ORDER BY m.n`,
+    [JSON.stringify(rows)],
+  );
+}
+
+export function enqueueInTx(tx: Tx, queue: string, payload: unknown, dedupeKey?: string): Promise<void> {
+  return enqueueManyInTx(tx, [dedupeKey === undefined ? { queue, payload } : { queue, payload, dedupeKey }]);
+}
+
+export interface OutboxDispatcherOptions {
+  /** Rows moved per transaction. Default 500. */
+  batchSize?: number;
+  /** The pause after a run that found less than a full batch. Default 200 ms. */
+  intervalMs?: number;
+  /** Called with each failed run; the rows stay and the next tick tries again. Default: console.error. */
+  onError?(err: unknown): void;
+}
+
+export interface OutboxDispatcher {
+  /** Moves one batch and returns how many rows it moved. Throws if the queue refused them. */
+  runOnce(): Promise<number>;
+  start(): void;
+  /** Lets the current run finish, then stops. */
+  stop(): Promise<void>;
+}
+
+interface OutboxRow {
+  id: string;
+  tenant_id: string;
+  queue: string;
+  payload: unknown;
+  dedupe_key: string | null;
+}
+
+const MAX_ERROR_BACKOFF_MS = 10_000;
+
+/**
+ * Moves outbox rows to the JobQueue, as the owner, which reads every tenant's rows. Each run locks a
+ * batch (SKIP LOCKED, so several processes can dispatch side by side), sends it grouped by queue and
+ * deletes it, in one transaction:
+ *  - a queue in this same database (Postgres adapter) takes the jobs inside that transaction, so the
+ *    move is exactly-once;
+ *  - any other queue (SQS) is sent to while the rows are locked. If the send throws, the transaction
+ *    rolls back and the rows stay for the next tick; if the commit fails after a send succeeded, the
+ *    jobs are sent again next time. That is at-least-once, and consumers are idempotent.
+ * On PGlite the single session is held during the SQS calls; that is fine for the embedded setups
+ * PGlite is meant for.
+ */
+export function createOutboxDispatcher(
+  db: Database,
+  queue: JobQueue,
+  opts: OutboxDispatcherOptions = {},
+): OutboxDispatcher {
+  const batchSize = opts.batchSize ?? 500;
+  const intervalMs = opts.intervalMs ?? 200;
+  const onError = opts.onError ?? ((err: unknown) => console.error('outbox dispatcher:', err));
+  const direct = inTransactionSend(queue, db);
+
+  async function runOnce(): Promise<number> {
+    return db.ownerTransaction(async (tx) => {
+      const { rows } = await tx.query<OutboxRow>(
+        `SELECT id::text AS id, tenant_id, queue, payload, dedupe_key
+         FROM crest.outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [batchSize],
+      );
+      if (rows.length === 0) return 0;
+      const byQueue = new Map<string, OutgoingJob[]>();
+      for (const row of rows) {
+        const job: OutgoingJob = { tenant: row.tenant_id, payload: row.payload };
+        if (row.dedupe_key !== null) job.dedupeKey = row.dedupe_key;
+        const list = byQueue.get(row.queue);
+        if (list) list.push(job);
+        else byQueue.set(row.queue, [job]);
+      }
+      for (const [name, jobs] of byQueue) {
+        if (direct) await direct.sendInTx(tx, name, jobs);
+        else await queue.send(name, jobs);
+      }
+      await tx.query('DELETE FROM crest.outbox WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
+      return rows.length;
+    });
+  }
+
+  let running = false;
+  /** Bumped by start(), so a loop still finishing after stop() can't carry on beside a new one. */
+  let generation = 0;
+  let loop: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+
+  function pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+    });
+  }
+
+  async function run(mine: number): Promise<void> {
+    let failures = 0;
+    const live = () => running && generation === mine;
+    while (live()) {
+      let moved = 0;
+      try {
+        moved = await runOnce();
+        failures = 0;
+      } catch (err) {
+        failures++;
+        try {
+          onError(err);
+        } catch {
+          // A throwing error handler must not end the loop (or surface as an unhandled rejection).
+        }
+      }
+      if (!live()) break;
+      if (failures > 0) await pause(Math.min(intervalMs * 2 ** failures, MAX_ERROR_BACKOFF_MS));
+      else if (moved < batchSize) await pause(intervalMs);
+    }
+  }
+
+  return {
+    runOnce,
+    start() {
+      if (running) return;
+      running = true;
+      generation++;
+      const previous = loop ?? Promise.resolve();
+      const mine = generation;
+      loop = previous.then(() => run(mine));
+    },
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+      loop = undefined;
+    },
+  };
+}

@@ -1,0 +1,204 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AppError } from '../core/errors.ts';
+import type { Database, Tx } from '../db/database.ts';
+import type { DeadLetter, InTransactionSend, Job, JobQueue, OutgoingJob } from './job-queue.ts';
+import {
+  assertMaxAttempts,
+  assertQueueName,
+  assertReceiveOptions,
+  DEFAULT_MAX_ATTEMPTS,
+} from './job-queue.ts';
+
+export interface PostgresJobQueueOptions {
+  /** Deliveries before a job is dead-lettered. Default 5. */
+  maxAttempts?: number;
+}
+
+export type PostgresJobQueue = JobQueue & InTransactionSend & { readonly kind: 'postgres' };
+
+/** The longest pause between two polls while a receive waits (waitMs). There is no LISTEN on PGlite. */
+const MAX_POLL_MS = 250;
+/** Dead-lettering happens on the receive path, a bounded number of rows per call. */
+const DEAD_BATCH = 100;
+const MAX_ERROR_LENGTH = 4000;
+
+/*
+ * One statement claims a batch. The ids are picked in a MATERIALIZED CTE so the LIMIT ... SKIP LOCKED
+ * sub-select runs exactly once (an IN (sub-select) may be re-planned as a join that re-evaluates it).
+ * The first CTE dead-letters rows that were already delivered maxAttempts times and became visible
+ * again: their next delivery would exceed the limit. It runs once although nothing references it.
+ */
+const RECEIVE_SQL = `
+WITH doomed AS (
+  UPDATE crest.jobs SET dead_at = now()
+  WHERE id IN (
+    SELECT id FROM crest.jobs
+    WHERE queue = $1 AND dead_at IS NULL AND visible_at <= now() AND attempts >= $2
+    ORDER BY visible_at, id LIMIT ${DEAD_BATCH}
+    FOR UPDATE SKIP LOCKED)
+  RETURNING id
+), picked AS MATERIALIZED (
+  SELECT id FROM crest.jobs
+  WHERE queue = $1 AND dead_at IS NULL AND visible_at <= now() AND attempts < $2
+  ORDER BY visible_at, id LIMIT $3
+  FOR UPDATE SKIP LOCKED
+)
+UPDATE crest.jobs j
+SET attempts = j.attempts + 1, visible_at = now() + $4::double precision * interval '1 millisecond'
+FROM picked
+WHERE j.id = picked.id
+RETURNING j.id::text AS id, j.tenant_id, j.payload, j.attempts`;
+
+const SEND_SQL = `
+INSERT INTO crest.jobs (queue, tenant_id, payload, dedupe_key)
+SELECT $1, m.e->>'tenant', m.e->'payload', m.e->>'dedupeKey'
+FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS m(e, n)
+ORDER BY m.n
+ON CONFLICT (queue, dedupe_key) WHERE dedupe_key IS NOT NULL AND dead_at IS NULL DO NOTHING`;
+
+/*
+ * A receipt is id:attempts. Every delivery increments attempts, so a receipt from an earlier delivery
+ * no longer matches and its ack/retry touches nothing: the job now belongs to whoever received it last.
+ */
+const ACK_SQL = 'DELETE FROM crest.jobs WHERE id = $1 AND queue = $2 AND attempts = $3 AND dead_at IS NULL';
+
+const RETRY_SQL = `
+UPDATE crest.jobs
+SET last_error = coalesce($4, last_error),
+    dead_at = CASE WHEN attempts >= $5 THEN now() END,
+    visible_at = now() + $6::double precision * interval '1 millisecond'
+WHERE id = $1 AND queue = $2 AND attempts = $3 AND dead_at IS NULL`;
+
+const DEAD_LETTERS_SQL = `
+SELECT id::text AS id, tenant_id, payload, attempts, last_error
+FROM crest.jobs
+WHERE queue = $1 AND dead_at IS NOT NULL
+ORDER BY dead_at, id
+LIMIT $2`;
+
+interface JobRow {
+  id: string;
+  tenant_id: string | null;
+  payload: unknown;
+  attempts: number;
+}
+
+function parseReceipt(job: Job): { id: string; attempts: number } {
+  const m = /^(\d{1,19}):(\d{1,9})$/.exec(job.receipt);
+  if (!m) throw new AppError('INTERNAL', `Not a Postgres job receipt: "${job.receipt}".`);
+  return { id: m[1]!, attempts: Number(m[2]) };
+}
+
+function compareIds(a: { id: string }, b: { id: string }): number {
+  const x = BigInt(a.id);
+  const y = BigInt(b.id);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * A JobQueue in the `crest.jobs` table (migration 003-jobs), claimed with FOR UPDATE SKIP LOCKED. The same
+ * SQL runs on PGlite and PostgreSQL 15. It runs as the owner: jobs cross tenants, so the app role can't
+ * see them. Dedupe keys are honoured while a job is pending (neither acked nor dead).
+ */
+export function createPostgresJobQueue(db: Database, opts: PostgresJobQueueOptions = {}): PostgresJobQueue {
+  const maxAttempts = assertMaxAttempts(opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+  let closed = false;
+
+  function assertOpen(): void {
+    if (closed) throw new AppError('INTERNAL', 'The job queue is closed.');
+  }
+
+  async function sendInTx(tx: Tx, queue: string, messages: readonly OutgoingJob[]): Promise<void> {
+    assertQueueName(queue);
+    if (messages.length === 0) return;
+    const rows = messages.map((m) => ({
+      tenant: m.tenant,
+      payload: m.payload === undefined ? null : m.payload,
+      dedupeKey: m.dedupeKey ?? null,
+    }));
+    await tx.query(SEND_SQL, [queue, JSON.stringify(rows)]);
+  }
+
+  async function receiveOnce(queue: string, max: number, visibilityMs: number): Promise<Job[]> {
+    const res = await db.ownerTransaction((tx) =>
+      tx.query<JobRow>(RECEIVE_SQL, [queue, maxAttempts, max, visibilityMs]),
+    );
+    return res.rows.sort(compareIds).map((r) => ({
+      id: r.id,
+      queue,
+      tenant: r.tenant_id,
+      payload: r.payload,
+      attempt: r.attempts,
+      receipt: `${r.id}:${r.attempts}`,
+    }));
+  }
+
+  return {
+    kind: 'postgres',
+    database: db,
+    sendInTx,
+
+    async send(queue, messages) {
+      assertOpen();
+      assertQueueName(queue);
+      if (messages.length === 0) return;
+      await db.ownerTransaction((tx) => sendInTx(tx, queue, messages));
+    },
+
+    async receive(queue, receiveOpts) {
+      assertOpen();
+      assertQueueName(queue);
+      assertReceiveOptions(receiveOpts);
+      const deadline = Date.now() + (receiveOpts.waitMs ?? 0);
+      let pause = 20;
+      for (;;) {
+        const jobs = await receiveOnce(queue, receiveOpts.max, receiveOpts.visibilityMs);
+        const left = deadline - Date.now();
+        if (jobs.length > 0 || left <= 0 || closed) return jobs;
+        await sleep(Math.min(pause, left));
+        pause = Math.min(pause * 2, MAX_POLL_MS);
+      }
+    },
+
+    async ack(job) {
+      assertOpen();
+      const { id, attempts } = parseReceipt(job);
+      await db.ownerTransaction((tx) => tx.query(ACK_SQL, [id, job.queue, attempts]));
+    },
+
+    async retry(job, retryOpts = {}) {
+      assertOpen();
+      const { id, attempts } = parseReceipt(job);
+      const delayMs = Math.max(0, retryOpts.delayMs ?? 0);
+      const error = retryOpts.error === undefined ? null : retryOpts.error.slice(0, MAX_ERROR_LENGTH);
+      await db.ownerTransaction((tx) =>
+        tx.query(RETRY_SQL, [id, job.queue, attempts, error, maxAttempts, delayMs]),
+      );
+    },
+
+    async deadLetters(queue, dlOpts = {}): Promise<DeadLetter[]> {
+      assertOpen();
+      assertQueueName(queue);
+      const max = dlOpts.max ?? 100;
+      const res = await db.ownerTransaction((tx) =>
+        tx.query<JobRow & { last_error: string | null }>(DEAD_LETTERS_SQL, [queue, max]),
+      );
+      return res.rows.map((r) => ({
+        id: r.id,
+        tenant: r.tenant_id,
+        payload: r.payload,
+        attempts: r.attempts,
+        lastError: r.last_error,
+      }));
+    },
+
+    async ping() {
+      assertOpen();
+      await db.ownerTransaction((tx) => tx.query('SELECT 1 FROM crest.jobs LIMIT 0'));
+    },
+
+    async close() {
+      closed = true;
+    },
+  };
+}
