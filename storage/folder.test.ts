@@ -1,0 +1,159 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import test from 'ava';
+import { tenantKey } from './blob-store.ts';
+import { runBlobStoreContract } from './contract.ts';
+import { createFolderBlobStore } from './folder.ts';
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), 'crest-blobs-'));
+}
+
+// Every file below `dir`, relative to it; folders only show up through the files they hold.
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => !e.isDirectory())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
+}
+
+async function readAll(body: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
+runBlobStoreContract(
+  test,
+  'folder',
+  async () => {
+    const root = await tempDir();
+    return {
+      store: createFolderBlobStore({ root }),
+      dispose: () => rm(root, { recursive: true, force: true }),
+    };
+  },
+  // The folder store has no pages to get wrong, and each put costs four fsyncs; a few hundred keys still
+  // check order and counts at scale without slowing the suite.
+  { pagingKeys: 300 },
+);
+
+test('folder: etag is the hex md5 of the content', async (t) => {
+  const root = await tempDir();
+  t.teardown(() => rm(root, { recursive: true, force: true }));
+  const store = createFolderBlobStore({ root });
+  const body = Buffer.from('the quick brown fox');
+  const put = await store.put(tenantKey('acme', 'fox.txt'), Readable.from([body]));
+  t.is(put.etag, createHash('md5').update(body).digest('hex'));
+});
+
+test('folder: a failed write leaves no temporary or data files behind', async (t) => {
+  const root = await tempDir();
+  t.teardown(() => rm(root, { recursive: true, force: true }));
+  const store = createFolderBlobStore({ root });
+  await store.put(tenantKey('acme', 'kept'), 'kept');
+  const before = await filesUnder(root);
+  const failing = new Readable({
+    read() {
+      this.push(Buffer.alloc(256 * 1024, 1));
+      this.destroy(new Error('client went away'));
+    },
+  });
+  await t.throwsAsync(store.put(tenantKey('acme', 'lost'), failing), { message: /client went away/ });
+  t.deepEqual(await filesUnder(root), before);
+  t.deepEqual(await readdir(path.join(root, 'tmp')), []);
+});
+
+test('folder: refused keys and prefixes touch nothing on disk', async (t) => {
+  const parent = await tempDir();
+  t.teardown(() => rm(parent, { recursive: true, force: true }));
+  const root = path.join(parent, 'blobs');
+  const store = createFolderBlobStore({ root });
+  for (const key of [
+    'tenants/acme/../../../escape',
+    'tenants/acme/..',
+    '../escape',
+    'tenants/acme/a\\..\\..\\b',
+  ]) {
+    await t.throwsAsync(store.put(key, 'x'), { code: 'BLOB_KEY_INVALID' });
+    await t.throwsAsync(store.deletePrefix(key), { code: 'BLOB_KEY_INVALID' });
+  }
+  t.deepEqual(await readdir(parent), [], 'not even the blob folder was created');
+});
+
+test('folder: names that look like dots or our markers stay inside the blob folder', async (t) => {
+  const parent = await tempDir();
+  t.teardown(() => rm(parent, { recursive: true, force: true }));
+  const root = path.join(parent, 'blobs');
+  const store = createFolderBlobStore({ root });
+  const keys = ['...', '..x', '.hidden', '+a', '=b', '=b/+c', 'tmp', 'data', 'keys', ' '].map((k) =>
+    tenantKey('acme', k),
+  );
+  for (const key of keys) await store.put(key, key);
+  t.deepEqual(await readdir(parent), ['blobs']);
+  t.deepEqual((await readdir(root)).sort(), ['data', 'keys', 'tmp']);
+  const listed: string[] = [];
+  for await (const info of store.list('tenants/acme/')) listed.push(info.key);
+  t.deepEqual(
+    listed,
+    [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))),
+  );
+  for (const key of keys) t.is((await readAll((await store.get(key)).body)).toString(), key);
+});
+
+test('folder: a download in progress keeps its bytes across an overwrite, and the old data is freed', async (t) => {
+  const root = await tempDir();
+  t.teardown(() => rm(root, { recursive: true, force: true }));
+  const store = createFolderBlobStore({ root });
+  const key = tenantKey('acme', 'video.mp4');
+  await store.put(key, Buffer.alloc(300_000, 1));
+  const reading = await store.get(key);
+  await store.put(key, Buffer.alloc(1000, 2));
+  const old = await readAll(reading.body);
+  t.is(old.length, 300_000);
+  t.true(old.every((b) => b === 1));
+  t.is((await readAll((await store.get(key)).body)).length, 1000);
+  const data = (await filesUnder(root)).filter((f) => f.startsWith(`data${path.sep}`));
+  t.is(data.length, 1, 'only the current version has a data file');
+});
+
+test('folder: deleting blobs removes their files and the folders left empty', async (t) => {
+  const root = await tempDir();
+  t.teardown(() => rm(root, { recursive: true, force: true }));
+  const store = createFolderBlobStore({ root });
+  await store.put(tenantKey('acme', 'a/b/c/deep.txt'), 'deep');
+  await store.put(tenantKey('acme', 'a/other.txt'), 'other');
+  await store.delete(tenantKey('acme', 'a/b/c/deep.txt'));
+  t.is((await filesUnder(root)).filter((f) => f.startsWith(`keys${path.sep}`)).length, 1);
+  t.is(await store.deletePrefix('tenants/acme/'), 1);
+  t.deepEqual(await filesUnder(root), []);
+  t.deepEqual(await readdir(path.join(root, 'keys')), []);
+  t.deepEqual(await readdir(path.join(root, 'data')), []);
+});
+
+test('folder: blobs survive a new store on the same folder (a restart)', async (t) => {
+  const root = await tempDir();
+  t.teardown(() => rm(root, { recursive: true, force: true }));
+  const put = await createFolderBlobStore({ root }).put(tenantKey('acme', 'persisted'), 'still here', {
+    contentType: 'text/plain',
+  });
+  const reopened = createFolderBlobStore({ root });
+  const got = await reopened.get(tenantKey('acme', 'persisted'));
+  t.like(got, { etag: put.etag, contentType: 'text/plain', size: 10 });
+  t.deepEqual(got.lastModified, put.lastModified);
+  t.is((await readAll(got.body)).toString(), 'still here');
+});
+
+test('folder: ping names the folder and the fix when it is unusable', async (t) => {
+  const parent = await tempDir();
+  t.teardown(() => rm(parent, { recursive: true, force: true }));
+  const root = path.join(parent, 'not-a-folder');
+  await writeFile(root, 'a file where the blob folder should be');
+  const err = await t.throwsAsync(createFolderBlobStore({ root }).ping());
+  t.true(err!.message.includes(root));
+  t.regex(err!.message, /CREST_BLOB_DIR/);
+});

@@ -1,0 +1,388 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import {
+  type FileHandle,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  rmdir,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  asBuffer,
+  mapLimit,
+  notFound,
+  putOptions,
+  requestedRange,
+  resolveRange,
+  toReadable,
+} from './adapter-kit.ts';
+import {
+  assertBlobKey,
+  assertBlobPrefix,
+  type BlobBody,
+  type BlobInfo,
+  type BlobStore,
+} from './blob-store.ts';
+
+/*
+ * Layout under root (all on one filesystem, so rename is atomic):
+ *
+ *   tmp/<id>, tmp/<id>.json   writes in flight
+ *   data/<id[0..2]>/<id>      content, immutable once written: one file per put
+ *   keys/+tenants/+acme/=a    the record for key `tenants/acme/a`: JSON naming its data file, size,
+ *                             etag, content type
+ *
+ * Renaming the record into place is the single commit point, so content and metadata change together:
+ * a reader sees the old blob or the new one, never new bytes with an old etag or length. Readers hold an
+ * open descriptor, so unlinking the old data file after an overwrite never cuts a download short.
+ *
+ * Every segment gets a marker ('+' folder, '=' blob), so keys `a` and `a/b` can coexist as they do in S3
+ * (a plain file `a` could not also be a folder), and no key can collide with our own files.
+ *
+ * Per-key ordering of writes is an in-process lock. Processes sharing a folder (server and workers on
+ * PostgreSQL) still never serve torn or mismatched data, since every commit is one rename; a race
+ * between them can only leave a data file no record names. So can a crash, in tmp/ and data/. Such
+ * files waste space but are never served.
+ */
+
+const DIR_MARK = '+';
+const BLOB_MARK = '=';
+// Attempts when a concurrent overwrite/delete/prune moves things under us; each retry sees newer state.
+const RETRIES = 5;
+
+interface BlobRecord {
+  v: 1;
+  data: string;
+  size: number;
+  etag: string;
+  contentType: string;
+  cacheControl?: string;
+  lastModified: string;
+}
+
+export interface FolderBlobStoreOptions {
+  root: string;
+}
+
+function code(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+// ENOTDIR: a stray file where a folder should be is as good as "no such blob".
+const isMissing = (err: unknown) => code(err) === 'ENOENT' || code(err) === 'ENOTDIR';
+
+async function fsyncFile(file: string): Promise<void> {
+  const handle = await open(file, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+// Makes a rename or unlink in `dir` durable.
+async function fsyncDir(dir: string): Promise<void> {
+  try {
+    await fsyncFile(dir);
+  } catch (err) {
+    // Pruned by a concurrent delete: nothing left to flush. Some platforms refuse fsync on a folder:
+    // the rename is still atomic there, only less durable.
+    if (!['ENOENT', 'EINVAL', 'EISDIR', 'EPERM'].includes(code(err) ?? '')) throw err;
+  }
+}
+
+export function createFolderBlobStore(options: FolderBlobStoreOptions): BlobStore {
+  const root = path.resolve(options.root);
+  const tmpRoot = path.join(root, 'tmp');
+  const dataRoot = path.join(root, 'data');
+  const keysRoot = path.join(root, 'keys');
+
+  let ready: Promise<void> | undefined;
+  function ensureRoots(): Promise<void> {
+    ready ??= Promise.all([tmpRoot, dataRoot, keysRoot].map((dir) => mkdir(dir, { recursive: true }))).then(
+      () => undefined,
+      (err) => {
+        ready = undefined; // let a later call retry once the operator fixes the folder
+        throw err;
+      },
+    );
+    return ready;
+  }
+
+  // Defence in depth: assertBlobKey already rules out escapes, and the markers make "." and ".."
+  // impossible as names, but a path that resolves outside keys/ is refused here regardless.
+  function inside(base: string, ...names: string[]): string {
+    const resolved = path.resolve(base, ...names);
+    if (resolved !== keysRoot && !resolved.startsWith(`${keysRoot}${path.sep}`)) {
+      throw new Error(
+        `Blob path ${JSON.stringify(resolved)} escapes the blob folder ${JSON.stringify(keysRoot)}.`,
+      );
+    }
+    return resolved;
+  }
+
+  function recordPath(key: string): string {
+    const segments = key.split('/');
+    const leaf = segments.pop()!;
+    return inside(keysRoot, ...segments.map((s) => DIR_MARK + s), BLOB_MARK + leaf);
+  }
+
+  const dataPath = (id: string) => path.join(dataRoot, id.slice(0, 2), id);
+
+  async function readRecord(file: string): Promise<BlobRecord | undefined> {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      if (isMissing(err) || code(err) === 'EISDIR') return undefined;
+      throw err;
+    }
+    try {
+      return JSON.parse(text) as BlobRecord;
+    } catch (err) {
+      throw new Error(`Blob record ${file} is not valid JSON; the blob folder is damaged.`, { cause: err });
+    }
+  }
+
+  function toInfo(key: string, record: BlobRecord): BlobInfo {
+    return {
+      key,
+      size: record.size,
+      contentType: record.contentType,
+      etag: record.etag,
+      lastModified: new Date(record.lastModified),
+    };
+  }
+
+  const locks = new Map<string, Promise<unknown>>();
+  async function withKeyLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const previous = locks.get(key) ?? Promise.resolve();
+    const current = previous.then(fn, fn);
+    const settled = current.catch(() => undefined);
+    locks.set(key, settled);
+    try {
+      return await current;
+    } finally {
+      if (locks.get(key) === settled) locks.delete(key);
+    }
+  }
+
+  // A concurrent delete may prune the parent folder between mkdir and rename; then we make it again.
+  async function renameIntoFolder(from: string, to: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      await mkdir(path.dirname(to), { recursive: true });
+      try {
+        await rename(from, to);
+        return;
+      } catch (err) {
+        if (code(err) !== 'ENOENT' || attempt >= RETRIES) throw err;
+      }
+    }
+  }
+
+  // Empty folders would otherwise pile up under keys/ and data/ as blobs come and go.
+  async function prune(from: string, stopAt: string): Promise<void> {
+    for (let dir = from; dir !== stopAt && dir.startsWith(stopAt); dir = path.dirname(dir)) {
+      try {
+        await rmdir(dir);
+      } catch (err) {
+        if (code(err) === 'ENOTEMPTY' || code(err) === 'EEXIST' || code(err) === 'ENOENT') return;
+        throw err;
+      }
+    }
+  }
+
+  async function removeData(id: string): Promise<void> {
+    const file = dataPath(id);
+    await rm(file, { force: true });
+    await prune(path.dirname(file), dataRoot);
+  }
+
+  async function deleteKey(key: string): Promise<boolean> {
+    const file = recordPath(key);
+    return withKeyLock(key, async () => {
+      const record = await readRecord(file);
+      if (!record) return false;
+      await unlink(file);
+      await fsyncDir(path.dirname(file));
+      await removeData(record.data);
+      await prune(path.dirname(file), keysRoot);
+      return true;
+    });
+  }
+
+  // Yields blobs under `dir` in UTF-8 byte order of their keys. Sorting siblings by name, with "/"
+  // appended to folders, gives the global order: every key below folder "d" starts with "d/".
+  async function* walk(dir: string, keyPrefix: string, partial: string): AsyncGenerator<BlobInfo> {
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (err) {
+      if (isMissing(err)) return;
+      throw err;
+    }
+    const entries = names
+      .filter((name) => (name[0] === DIR_MARK || name[0] === BLOB_MARK) && name.slice(1).startsWith(partial))
+      .map((name) => {
+        const isDir = name[0] === DIR_MARK;
+        const segment = name.slice(1);
+        return { name, segment, isDir, order: Buffer.from(isDir ? `${segment}/` : segment, 'utf8') };
+      })
+      .sort((a, b) => Buffer.compare(a.order, b.order));
+    for (const entry of entries) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDir) {
+        yield* walk(file, `${keyPrefix}${entry.segment}/`, '');
+      } else {
+        // Gone since readdir (a concurrent delete): a listing taken a moment later would not show it.
+        const record = await readRecord(file);
+        if (record) yield toInfo(`${keyPrefix}${entry.segment}`, record);
+      }
+    }
+  }
+
+  function list(prefix: string): AsyncIterable<BlobInfo> {
+    assertBlobPrefix(prefix);
+    const cut = prefix.lastIndexOf('/');
+    const folders = prefix.slice(0, cut).split('/');
+    const start = inside(keysRoot, ...folders.map((s) => DIR_MARK + s));
+    return walk(start, prefix.slice(0, cut + 1), prefix.slice(cut + 1));
+  }
+
+  return {
+    kind: 'folder',
+
+    async put(key, body, opts) {
+      assertBlobKey(key);
+      const { contentType, cacheControl } = putOptions(opts);
+      const target = recordPath(key);
+      const source: Readable = toReadable(body);
+      const id = randomBytes(16).toString('hex');
+      const tmpData = path.join(tmpRoot, id);
+      const tmpRecord = path.join(tmpRoot, `${id}.json`);
+      const dataFile = dataPath(id);
+      let committed = false;
+      try {
+        await ensureRoots();
+        const hash = createHash('md5');
+        let size = 0;
+        await pipeline(
+          source,
+          async function* (chunks: AsyncIterable<unknown>) {
+            for await (const chunk of chunks) {
+              const bytes = asBuffer(chunk);
+              hash.update(bytes);
+              size += bytes.length;
+              yield bytes;
+            }
+          },
+          createWriteStream(tmpData, { flags: 'wx' }),
+        );
+        await fsyncFile(tmpData);
+        await renameIntoFolder(tmpData, dataFile);
+        await fsyncDir(path.dirname(dataFile));
+
+        const record: BlobRecord = {
+          v: 1,
+          data: id,
+          size,
+          etag: hash.digest('hex'),
+          contentType,
+          ...(cacheControl === undefined ? {} : { cacheControl }),
+          lastModified: new Date().toISOString(),
+        };
+        await writeFile(tmpRecord, JSON.stringify(record), { flag: 'wx' });
+        await fsyncFile(tmpRecord);
+        await withKeyLock(key, async () => {
+          const previous = await readRecord(target);
+          await renameIntoFolder(tmpRecord, target);
+          committed = true;
+          await fsyncDir(path.dirname(target));
+          if (previous) await removeData(previous.data);
+        });
+        return toInfo(key, record);
+      } catch (err) {
+        source.destroy();
+        await rm(tmpData, { force: true });
+        await rm(tmpRecord, { force: true });
+        if (!committed) await removeData(id);
+        throw err;
+      }
+    },
+
+    async get(key, opts) {
+      assertBlobKey(key);
+      const wanted = requestedRange(key, opts?.range);
+      const file = recordPath(key);
+      for (let attempt = 1; attempt <= RETRIES; attempt++) {
+        const record = await readRecord(file);
+        if (!record) break;
+        let handle: FileHandle;
+        try {
+          handle = await open(dataPath(record.data), 'r');
+        } catch (err) {
+          if (code(err) === 'ENOENT') continue; // overwritten or deleted since we read the record
+          throw err;
+        }
+        const info = toInfo(key, record);
+        if (!wanted) {
+          return { ...info, body: handle.createReadStream() } satisfies BlobBody;
+        }
+        let range: { start: number; end: number };
+        try {
+          range = resolveRange(key, wanted, record.size);
+        } catch (err) {
+          await handle.close();
+          throw err;
+        }
+        return { ...info, body: handle.createReadStream(range), range } satisfies BlobBody;
+      }
+      throw notFound(key);
+    },
+
+    async head(key) {
+      assertBlobKey(key);
+      const record = await readRecord(recordPath(key));
+      return record && toInfo(key, record);
+    },
+
+    list,
+
+    async delete(key) {
+      assertBlobKey(key);
+      await deleteKey(key);
+    },
+
+    async deletePrefix(prefix) {
+      assertBlobPrefix(prefix);
+      // Collect first: deleting prunes folders the walk would still be reading.
+      const keys: string[] = [];
+      for await (const info of list(prefix)) keys.push(info.key);
+      const deleted = await mapLimit(keys, 16, deleteKey);
+      return deleted.filter(Boolean).length;
+    },
+
+    async ping() {
+      const probe = path.join(tmpRoot, `ping-${randomBytes(8).toString('hex')}`);
+      try {
+        await ensureRoots();
+        await writeFile(probe, '', { flag: 'wx' });
+        await unlink(probe);
+      } catch (err) {
+        throw new Error(
+          `Blob folder ${JSON.stringify(root)} is not usable (${code(err) ?? (err as Error).message}): create it and ` +
+            'let the Crest process write to it, or point CREST_BLOB_DIR at a writable folder.',
+          { cause: err },
+        );
+      }
+    },
+  };
+}
