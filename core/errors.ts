@@ -8,6 +8,7 @@ export const ERROR_CODES = {
   UNAUTHENTICATED: { status: 401, message: 'Missing or invalid credentials.' },
   FORBIDDEN: { status: 403, message: 'The credential lacks the scope this request needs.' },
   NOT_FOUND: { status: 404, message: 'Not found.' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'The method is not allowed on this resource.' },
   CONFLICT: { status: 409, message: 'The resource already exists or changed.' },
   PRECONDITION_FAILED: { status: 412, message: 'A precondition header did not match.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },

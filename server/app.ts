@@ -9,6 +9,7 @@ import type { Authenticator } from '../control/authenticator.ts';
 import type { Config } from '../core/config.ts';
 import { AppError, isAppError } from '../core/errors.ts';
 import type { Database } from '../db/database.ts';
+import { registerXapi } from '../lrs/http/register.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { ControlPlane } from './control-plane.ts';
@@ -16,9 +17,10 @@ import { registerMetrics } from './metrics.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerTenantKeyRoutes } from './routes/tenant-keys.ts';
+import { XAPI_ROUTES } from './xapi-routes.ts';
 
 export interface AppDeps {
-  config: Pick<Config, 'bodyLimit' | 'logLevel'>;
+  config: Pick<Config, 'bodyLimit' | 'logLevel'> & { publicUrl?: string | undefined };
   db: Database;
   blobs: BlobStore;
   queue: JobQueue;
@@ -56,11 +58,11 @@ function toAppError(err: FastifyError, bodyLimit: number): AppError {
   return new AppError('INTERNAL');
 }
 
-export function buildApp(
+export async function buildApp(
   deps: AppDeps,
   options: Pick<FastifyServerOptions, 'logger'> = {},
   onRoute?: (route: RouteOptions) => void,
-): FastifyInstance {
+): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? { level: deps.config.logLevel },
     bodyLimit: deps.config.bodyLimit,
@@ -97,5 +99,12 @@ export function buildApp(
   registerHealthRoutes(app, deps);
   registerAdminRoutes(app, { control: deps.control, adminToken: deps.adminToken });
   registerTenantKeyRoutes(app, deps);
+  await registerXapi(app, {
+    authenticator: deps.authenticator,
+    routes: XAPI_ROUTES,
+    deps: { db: deps.db, blobs: deps.blobs },
+    bodyLimit: deps.config.bodyLimit,
+    publicUrl: deps.config.publicUrl,
+  });
   return app;
 }

@@ -48,7 +48,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     const authenticator = createAuthenticator(db, { ttlMs: config.authCacheTtlMs });
     const control = localControlPlane(db, blobs, (keyId) => authenticator.forget(keyId));
     const dispatcher = createOutboxDispatcher(db, queue);
-    const app = buildApp(
+    const app = await buildApp(
       { config, db, blobs, queue, authenticator, control, adminToken },
       { logger: options.logger },
     );

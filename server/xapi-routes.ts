@@ -1,0 +1,5 @@
+import { xapiRoutes } from '../lrs/http/routes.ts';
+import { statementRoutes } from '../lrs/http/statement-routes.ts';
+
+/** The xAPI resources this build serves. Each part of lrs/ contributes its own table. */
+export const XAPI_ROUTES = xapiRoutes(statementRoutes);
