@@ -50,6 +50,7 @@ const EnvSchema = z.object({
   CREST_AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   CREST_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   CREST_BOOTSTRAP_DEMO: bool.default(true),
+  CREST_XAPI_DEFAULT_VERSION: z.enum(['2.0.0', '1.0.3']).default('2.0.0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -74,6 +75,8 @@ export interface Config {
   authCacheTtlMs: number;
   adminToken: string | undefined;
   bootstrapDemo: boolean;
+  /** The X-Experience-API-Version reported on responses to requests that named none. */
+  xapiDefaultVersion: '2.0.0' | '1.0.3';
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -138,6 +141,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     authCacheTtlMs: e.CREST_AUTH_CACHE_TTL_MS,
     adminToken: e.CREST_ADMIN_TOKEN,
     bootstrapDemo: e.CREST_BOOTSTRAP_DEMO,
+    xapiDefaultVersion: e.CREST_XAPI_DEFAULT_VERSION,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -10,6 +10,7 @@ import type { Config } from '../core/config.ts';
 import { AppError, isAppError } from '../core/errors.ts';
 import type { Database } from '../db/database.ts';
 import { registerXapi } from '../lrs/http/register.ts';
+import { createGroupCommitWriter } from '../lrs/ops/group-commit.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { ControlPlane } from './control-plane.ts';
@@ -20,7 +21,7 @@ import { registerTenantKeyRoutes } from './routes/tenant-keys.ts';
 import { XAPI_ROUTES } from './xapi-routes.ts';
 
 export interface AppDeps {
-  config: Pick<Config, 'bodyLimit' | 'logLevel'> & { publicUrl?: string | undefined };
+  config: Pick<Config, 'bodyLimit' | 'logLevel'> & Partial<Pick<Config, 'publicUrl' | 'xapiDefaultVersion'>>;
   db: Database;
   blobs: BlobStore;
   queue: JobQueue;
@@ -102,9 +103,15 @@ export async function buildApp(
   await registerXapi(app, {
     authenticator: deps.authenticator,
     routes: XAPI_ROUTES,
-    deps: { db: deps.db, blobs: deps.blobs },
+    deps: {
+      db: deps.db,
+      blobs: deps.blobs,
+      // PGlite is one session; PostgreSQL gets a few transactions per tenant in flight.
+      writer: createGroupCommitWriter(deps.db, { concurrency: deps.db.kind === 'pglite' ? 1 : 4 }),
+    },
     bodyLimit: deps.config.bodyLimit,
     publicUrl: deps.config.publicUrl,
+    defaultVersion: deps.config.xapiDefaultVersion ?? '2.0.0',
   });
   return app;
 }

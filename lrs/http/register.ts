@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../../control/authenticator.ts';
 import { AppError } from '../../core/errors.ts';
 import { authenticateHeader, BASIC_CHALLENGE } from '../../server/auth.ts';
-import { parseVersionHeader } from '../input/version.ts';
+import { parseVersionHeader, type XapiVersion } from '../input/version.ts';
 import { aboutResponse } from './about.ts';
 import { rewriteAlternateSyntax } from './alternate-syntax.ts';
 import { consistentThrough } from './consistency.ts';
@@ -42,7 +42,9 @@ export interface XapiHttpOptions {
   deps: XapiDeps;
   bodyLimit: number;
   /** Overrides the base URL derived from the Host header (CREST_PUBLIC_URL). */
-  publicUrl?: string;
+  publicUrl?: string | undefined;
+  /** Reported on responses to requests that named no version (CREST_XAPI_DEFAULT_VERSION). */
+  defaultVersion: XapiVersion;
 }
 
 /**
@@ -64,7 +66,8 @@ export async function registerXapi(app: FastifyInstance, options: XapiHttpOption
       done(null, body),
     );
     xapi.addHook('onSend', async (request, reply) => {
-      const version = (request as FastifyRequest & { xapiVersion?: string }).xapiVersion ?? '2.0.0';
+      const version =
+        (request as FastifyRequest & { xapiVersion?: string }).xapiVersion ?? options.defaultVersion;
       reply.header('x-experience-api-version', version);
     });
     xapi.route({
@@ -88,25 +91,28 @@ async function handle(request: FastifyRequest, reply: FastifyReply, options: Xap
 
   if (resource === 'about' && (input.method === 'GET' || input.method === 'HEAD')) {
     // xAPI 2.0 Part Three §2.8: /about needs neither credentials nor a version header.
-    (request as FastifyRequest & { xapiVersion?: string }).xapiVersion = safeVersion(input.headers);
+    (request as FastifyRequest & { xapiVersion?: string }).xapiVersion = safeVersion(
+      input.headers,
+      options.defaultVersion,
+    );
     return send(reply, aboutResponse(), input.method);
   }
 
+  // With the alternate syntax the version (and credentials) may arrive only as form fields, so the
+  // request is rewritten before the version is read.
+  const alternate = rewriteAlternateSyntax(input);
+  if (alternate) input = alternate;
   if (resource === 'statements' && (input.method === 'GET' || input.method === 'HEAD')) {
-    // Set first, so error responses carry it too (the ADL suite's polling relies on it).
+    // Set before anything can fail, so error responses carry it too (the ADL suite polls on it).
     reply.header('x-experience-api-consistent-through', consistentThrough());
   }
   const version = parseVersionHeader(input.headers['x-experience-api-version']);
   (request as FastifyRequest & { xapiVersion?: string }).xapiVersion = version;
-  const alternate = rewriteAlternateSyntax(input);
-  if (alternate) {
-    if (version === '2.0.0') {
-      throw new AppError(
-        'BAD_REQUEST',
-        'The alternate request syntax (?method=) was removed in xAPI 2.0; send a normal request.',
-      );
-    }
-    input = alternate;
+  if (alternate && version === '2.0.0') {
+    throw new AppError(
+      'BAD_REQUEST',
+      'The alternate request syntax (?method=) was removed in xAPI 2.0; send a normal request.',
+    );
   }
 
   const route = options.routes[resource]?.[input.method === 'HEAD' ? 'GET' : input.method];
@@ -135,11 +141,11 @@ async function handle(request: FastifyRequest, reply: FastifyReply, options: Xap
   return send(reply, response, input.method);
 }
 
-function safeVersion(headers: Record<string, string>): string {
+function safeVersion(headers: Record<string, string>, fallback: XapiVersion): string {
   try {
     return parseVersionHeader(headers['x-experience-api-version']);
   } catch {
-    return '2.0.0';
+    return fallback;
   }
 }
 

@@ -8,7 +8,7 @@ import { acceptLanguages, formatStatement } from '../model/statement-format.ts';
 import type { Json } from '../model/statement-index.ts';
 import { getStatement } from '../ops/get-statement.ts';
 import { queryStatements } from '../ops/query-statements.ts';
-import { storeStatements } from '../ops/store-statements.ts';
+import { assertUniqueIds } from '../ops/store-statements.ts';
 import { beginWrite } from './consistency.ts';
 import type { XapiDeps, XapiRequest, XapiResponse, XapiRouteTable } from './types.ts';
 
@@ -39,9 +39,11 @@ async function writeStatements(req: XapiRequest, deps: XapiDeps, statements: Jso
   const prepared = statements.map((s) => prepareStatement(s, { stored, authority, version: req.version }));
   const done = beginWrite(storedMs);
   try {
-    const result = await withTenant(deps.db, req.tenant, (tx) =>
-      storeStatements(tx, { statements: prepared, credential: req.principal.keyId }),
-    );
+    assertUniqueIds(prepared);
+    const result = await deps.writer.write(req.tenant, {
+      statements: prepared,
+      credential: req.principal.keyId,
+    });
     return result.ids;
   } finally {
     done();

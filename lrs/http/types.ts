@@ -3,6 +3,7 @@ import type { Scope } from '../../core/scopes.ts';
 import type { Database } from '../../db/database.ts';
 import type { BlobStore } from '../../storage/blob-store.ts';
 import type { XapiVersion } from '../input/version.ts';
+import type { StatementWriter } from '../ops/group-commit.ts';
 
 /**
  * A request as the xAPI resources see it: already through the alternate-syntax rewrite, version
@@ -34,6 +35,8 @@ export interface XapiResponse {
 export interface XapiDeps {
   db: Database;
   blobs: BlobStore;
+  /** Statement writes go through group commit. */
+  writer: StatementWriter;
 }
 
 export type XapiHandler = (req: XapiRequest, deps: XapiDeps) => Promise<XapiResponse>;

@@ -23,48 +23,86 @@ export interface StoreStatementsResult {
 }
 
 /**
- * Stores a batch atomically inside the caller's tenant transaction: all statements, their index rows,
- * activity definitions, people, attachments, voiding effects and one outbox row, or none of them.
+ * Stores one request's batch atomically inside the caller's tenant transaction: all statements, their
+ * index rows, activity definitions, people, attachments, voiding effects and outbox rows, or none.
+ * - Two statements with one id in a batch are refused (xAPI 2.0 Part Three §2.1.2).
  * - An id already stored with the same content is a no-op; with different content the whole batch is
  *   refused with 409 (xAPI 2.0 Part Three §2.1.2 PUT/POST Statements).
  * - A voiding statement voids its target unless the target is itself a voiding statement, which the
  *   LRS accepts and ignores (xAPI 2.0 Part Two §2.3.2 "Voiding"; ADL suite XAPI-00016).
  */
 export async function storeStatements(tx: Tx, input: StoreStatementsInput): Promise<StoreStatementsResult> {
-  const byId = new Map<string, Json>();
-  for (const s of input.statements) {
-    const previous = byId.get(s.id);
-    if (previous && !sameStatement(previous, s)) {
-      throw new AppError('BAD_REQUEST', `The batch holds two different statements with id ${s.id}.`, {
+  const [outcome] = await storeStatementRequests(tx, [input]);
+  if (outcome instanceof AppError) throw outcome;
+  return outcome!;
+}
+
+export function assertUniqueIds(statements: readonly Json[]): void {
+  const seen = new Set<string>();
+  for (const s of statements) {
+    if (seen.has(s.id)) {
+      throw new AppError('BAD_REQUEST', `The batch holds more than one statement with id ${s.id}.`, {
         id: s.id,
       });
     }
-    byId.set(s.id, s);
+    seen.add(s.id);
   }
-  const ids = [...byId.keys()];
-  const existing = await tx.query<{ id: string; statement: Json }>(
-    'SELECT id::text, statement FROM statements WHERE id = ANY($1::uuid[])',
-    [ids],
-  );
-  const duplicates: string[] = [];
-  for (const row of existing.rows) {
-    if (!sameStatement(row.statement, byId.get(row.id))) {
-      throw new AppError('CONFLICT', `Statement ${row.id} already exists with different content.`, {
-        id: row.id,
-      });
-    }
-    duplicates.push(row.id);
-    byId.delete(row.id);
-  }
-  const fresh = [...byId.values()];
-  if (fresh.length > 0) await insertStatements(tx, fresh, input.credential);
-  if (input.attachments?.length) await insertAttachments(tx, input.attachments);
-  if (input.events?.length) await enqueueManyInTx(tx, input.events);
-  return { ids: input.statements.map((s) => s.id), duplicates };
 }
 
-async function insertStatements(tx: Tx, statements: Json[], credential: string): Promise<void> {
-  const rows = statements.map((s) => ({
+/**
+ * Many requests in one transaction, as group commit needs: each request succeeds or fails on its own
+ * (an AppError in its slot), while the surviving statements of all requests go in one multi-row
+ * insert. Requests are judged in order, so a later request reusing an id that an earlier one in the
+ * same group stores is treated exactly as if they had been committed one after the other.
+ */
+export async function storeStatementRequests(
+  tx: Tx,
+  requests: readonly StoreStatementsInput[],
+): Promise<(StoreStatementsResult | AppError)[]> {
+  const allIds = [...new Set(requests.flatMap((r) => r.statements.map((s) => s.id)))];
+  const existing = await tx.query<{ id: string; statement: Json }>(
+    'SELECT id::text, statement FROM statements WHERE id = ANY($1::uuid[])',
+    [allIds],
+  );
+  const known = new Map(existing.rows.map((r) => [r.id, r.statement]));
+  const accepted: { statement: Json; credential: string }[] = [];
+  const attachments: NonNullable<StoreStatementsInput['attachments']> = [];
+  const events: OutboxEntry[] = [];
+  const outcomes = requests.map((r): StoreStatementsResult | AppError => {
+    try {
+      assertUniqueIds(r.statements);
+    } catch (err) {
+      return err as AppError;
+    }
+    const duplicates: string[] = [];
+    for (const s of r.statements) {
+      const prior = known.get(s.id);
+      if (prior === undefined) continue;
+      if (!sameStatement(prior, s)) {
+        return new AppError('CONFLICT', `Statement ${s.id} already exists with different content.`, {
+          id: s.id,
+        });
+      }
+      duplicates.push(s.id);
+    }
+    for (const s of r.statements) {
+      if (known.has(s.id)) continue;
+      known.set(s.id, s);
+      accepted.push({ statement: s, credential: r.credential });
+    }
+    attachments.push(...(r.attachments ?? []));
+    events.push(...(r.events ?? []));
+    return { ids: r.statements.map((s) => s.id), duplicates };
+  });
+  if (accepted.length > 0) await insertStatements(tx, accepted);
+  if (attachments.length > 0) await insertAttachments(tx, attachments);
+  if (events.length > 0) await enqueueManyInTx(tx, events);
+  return outcomes;
+}
+
+async function insertStatements(tx: Tx, entries: { statement: Json; credential: string }[]): Promise<void> {
+  const statements = entries.map((e) => e.statement);
+  const rows = entries.map(({ statement: s, credential }) => ({
     id: s.id,
     stored: s.stored,
     verb_iri: s.verb.id,
