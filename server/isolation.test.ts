@@ -41,7 +41,107 @@ const ADMIN_REFUSES_TENANT_KEYS: Case = async ({ h, a, b, t }) => {
   }
 };
 
+const V = { 'x-experience-api-version': '2.0.0' };
+const ACTIVITY = 'http://example.com/isolation/activity';
+const AGENT = JSON.stringify({ objectType: 'Agent', mbox: 'mailto:shared@example.com' });
+const STATE = `/xapi/activities/state?activityId=${encodeURIComponent(ACTIVITY)}&agent=${encodeURIComponent(AGENT)}&stateId=bookmark`;
+const ACT_PROFILE = `/xapi/activities/profile?activityId=${encodeURIComponent(ACTIVITY)}&profileId=p1`;
+const AGENT_PROFILE = `/xapi/agents/profile?agent=${encodeURIComponent(AGENT)}&profileId=p1`;
+
+function statement(id: string, verb = 'http://adlnet.gov/expapi/verbs/experienced') {
+  return {
+    id,
+    actor: { objectType: 'Agent', mbox: 'mailto:shared@example.com', name: 'Shared' },
+    verb: { id: verb },
+    object: { id: ACTIVITY, definition: { name: { en: 'B only' } } },
+  };
+}
+
+/** Tenant B's data, written through the API, that every xAPI probe tries to reach as tenant A. */
+async function seedB(h: TestApp, b: TenantWithKey): Promise<{ statementId: string }> {
+  const statementId = '6b7c2c4e-3f0a-4c55-9d7e-000000000b0b';
+  const hb = { ...V, authorization: b.authorization };
+  const put = await h.app.inject({ method: 'PUT', url: `/xapi/statements?statementId=${statementId}`, headers: hb, payload: statement(statementId) });
+  if (put.statusCode !== 204 && put.statusCode !== 409) throw new Error(`seeding B failed: ${put.statusCode} ${put.body}`);
+  for (const url of [STATE, ACT_PROFILE, AGENT_PROFILE]) {
+    await h.app.inject({ method: 'PUT', url, headers: { ...hb, 'content-type': 'application/json', 'if-none-match': '*' }, payload: { owner: 'B' } });
+  }
+  return { statementId };
+}
+
+async function assertBIntact(h: TestApp, b: TenantWithKey, statementId: string, t: Ctx['t']): Promise<void> {
+  const hb = { ...V, authorization: b.authorization };
+  const got = await h.app.inject({ url: `/xapi/statements?statementId=${statementId}`, headers: hb });
+  t.is(got.statusCode, 200, "B's statement is still there and not voided");
+  t.is(got.json().verb.id, 'http://adlnet.gov/expapi/verbs/experienced', "B's statement is unchanged");
+  for (const url of [STATE, ACT_PROFILE, AGENT_PROFILE]) {
+    const doc = await h.app.inject({ url, headers: hb });
+    t.is(doc.statusCode, 200, `${url} still exists for B`);
+    t.deepEqual(doc.json(), { owner: 'B' }, `${url} is unchanged for B`);
+  }
+}
+
+const XAPI_READS: Case = async ({ h, a, b, t }) => {
+  const { statementId } = await seedB(h, b);
+  const ha = { ...V, authorization: a.authorization };
+  t.is((await h.app.inject({ url: `/xapi/statements?statementId=${statementId}`, headers: ha })).statusCode, 404);
+  const list = await h.app.inject({ url: '/xapi/statements', headers: ha });
+  t.false(list.body.includes(statementId), "A's statement list holds none of B's");
+  for (const url of [STATE, ACT_PROFILE, AGENT_PROFILE]) {
+    const res = await h.app.inject({ url, headers: ha });
+    t.is(res.statusCode, 404, `${url} is not visible to A`);
+  }
+  const activity = await h.app.inject({ url: `/xapi/activities?activityId=${encodeURIComponent(ACTIVITY)}`, headers: ha });
+  t.false(activity.body.includes('B only'), "B's activity definition does not leak to A");
+  const person = await h.app.inject({ url: `/xapi/agents?agent=${encodeURIComponent(AGENT)}`, headers: ha });
+  t.false(person.body.includes('Shared'), "B's agent names do not leak to A");
+  await assertBIntact(h, b, statementId, t);
+};
+
+const XAPI_WRITES: Case = async ({ h, a, b, t }) => {
+  const { statementId } = await seedB(h, b);
+  const ha = { ...V, authorization: a.authorization, 'content-type': 'application/json' };
+  // A may use the same ids and keys in its own store: that must never touch B's.
+  const put = await h.app.inject({
+    method: 'PUT',
+    url: `/xapi/statements?statementId=${statementId}`,
+    headers: ha,
+    payload: statement(statementId, 'http://adlnet.gov/expapi/verbs/failed'),
+  });
+  t.true([204, 409].includes(put.statusCode));
+  const voiding = await h.app.inject({
+    method: 'POST',
+    url: '/xapi/statements',
+    headers: ha,
+    payload: { actor: statement(statementId).actor, verb: { id: 'http://adlnet.gov/expapi/verbs/voided' }, object: { objectType: 'StatementRef', id: statementId } },
+  });
+  t.is(voiding.statusCode, 200);
+  for (const url of [STATE, ACT_PROFILE, AGENT_PROFILE]) {
+    await h.app.inject({ method: 'PUT', url, headers: { ...ha, 'if-none-match': '*' }, payload: { owner: 'A' } });
+    await h.app.inject({ method: 'POST', url, headers: ha, payload: { merged: 'A' } });
+  }
+  await assertBIntact(h, b, statementId, t);
+};
+
+const XAPI_DELETES: Case = async ({ h, a, b, t }) => {
+  const { statementId } = await seedB(h, b);
+  const ha = { ...V, authorization: a.authorization };
+  for (const url of [STATE, ACT_PROFILE, AGENT_PROFILE]) {
+    const res = await h.app.inject({ method: 'DELETE', url, headers: ha });
+    t.true([204, 404].includes(res.statusCode), `DELETE ${url} answered ${res.statusCode}`);
+  }
+  const all = `/xapi/activities/state?activityId=${encodeURIComponent(ACTIVITY)}&agent=${encodeURIComponent(AGENT)}`;
+  await h.app.inject({ method: 'DELETE', url: all, headers: ha });
+  await assertBIntact(h, b, statementId, t);
+};
+
 const CASES: Record<string, Case> = {
+  'GET /xapi/*': XAPI_READS,
+  'PUT /xapi/*': XAPI_WRITES,
+  'POST /xapi/*': XAPI_WRITES,
+  'DELETE /xapi/*': XAPI_DELETES,
+  // CORS preflight answers with headers only; it runs no handler and reads no data.
+  'OPTIONS *': PUBLIC_NO_TENANT_DATA,
   'GET /healthz': PUBLIC_NO_TENANT_DATA,
   'GET /readyz': PUBLIC_NO_TENANT_DATA,
   'GET /metrics': PUBLIC_NO_TENANT_DATA,
