@@ -28,7 +28,7 @@ export async function startTestApp(db: Database, options: { bodyLimit?: number }
   const authenticator = createAuthenticator(db, { ttlMs: 30_000 });
   const control = localControlPlane(db, blobs, (k) => authenticator.forget(k));
   const routes: { method: string; url: string }[] = [];
-  const app = buildApp(
+  const app = await buildApp(
     {
       config: { bodyLimit: options.bodyLimit ?? 1024 * 1024, logLevel: 'silent' },
       db,
