@@ -61,10 +61,21 @@ function statement(id: string, verb = 'http://adlnet.gov/expapi/verbs/experience
 async function seedB(h: TestApp, b: TenantWithKey): Promise<{ statementId: string }> {
   const statementId = '6b7c2c4e-3f0a-4c55-9d7e-000000000b0b';
   const hb = { ...V, authorization: b.authorization };
-  const put = await h.app.inject({ method: 'PUT', url: `/xapi/statements?statementId=${statementId}`, headers: hb, payload: statement(statementId) });
-  if (put.statusCode !== 204 && put.statusCode !== 409) throw new Error(`seeding B failed: ${put.statusCode} ${put.body}`);
+  const put = await h.app.inject({
+    method: 'PUT',
+    url: `/xapi/statements?statementId=${statementId}`,
+    headers: hb,
+    payload: statement(statementId),
+  });
+  if (put.statusCode !== 204 && put.statusCode !== 409)
+    throw new Error(`seeding B failed: ${put.statusCode} ${put.body}`);
   for (const url of [STATE, ACT_PROFILE, AGENT_PROFILE]) {
-    await h.app.inject({ method: 'PUT', url, headers: { ...hb, 'content-type': 'application/json', 'if-none-match': '*' }, payload: { owner: 'B' } });
+    await h.app.inject({
+      method: 'PUT',
+      url,
+      headers: { ...hb, 'content-type': 'application/json', 'if-none-match': '*' },
+      payload: { owner: 'B' },
+    });
   }
   return { statementId };
 }
@@ -84,14 +95,20 @@ async function assertBIntact(h: TestApp, b: TenantWithKey, statementId: string, 
 const XAPI_READS: Case = async ({ h, a, b, t }) => {
   const { statementId } = await seedB(h, b);
   const ha = { ...V, authorization: a.authorization };
-  t.is((await h.app.inject({ url: `/xapi/statements?statementId=${statementId}`, headers: ha })).statusCode, 404);
+  t.is(
+    (await h.app.inject({ url: `/xapi/statements?statementId=${statementId}`, headers: ha })).statusCode,
+    404,
+  );
   const list = await h.app.inject({ url: '/xapi/statements', headers: ha });
   t.false(list.body.includes(statementId), "A's statement list holds none of B's");
   for (const url of [STATE, ACT_PROFILE, AGENT_PROFILE]) {
     const res = await h.app.inject({ url, headers: ha });
     t.is(res.statusCode, 404, `${url} is not visible to A`);
   }
-  const activity = await h.app.inject({ url: `/xapi/activities?activityId=${encodeURIComponent(ACTIVITY)}`, headers: ha });
+  const activity = await h.app.inject({
+    url: `/xapi/activities?activityId=${encodeURIComponent(ACTIVITY)}`,
+    headers: ha,
+  });
   t.false(activity.body.includes('B only'), "B's activity definition does not leak to A");
   const person = await h.app.inject({ url: `/xapi/agents?agent=${encodeURIComponent(AGENT)}`, headers: ha });
   t.false(person.body.includes('Shared'), "B's agent names do not leak to A");
@@ -113,11 +130,20 @@ const XAPI_WRITES: Case = async ({ h, a, b, t }) => {
     method: 'POST',
     url: '/xapi/statements',
     headers: ha,
-    payload: { actor: statement(statementId).actor, verb: { id: 'http://adlnet.gov/expapi/verbs/voided' }, object: { objectType: 'StatementRef', id: statementId } },
+    payload: {
+      actor: statement(statementId).actor,
+      verb: { id: 'http://adlnet.gov/expapi/verbs/voided' },
+      object: { objectType: 'StatementRef', id: statementId },
+    },
   });
   t.is(voiding.statusCode, 200);
   for (const url of [STATE, ACT_PROFILE, AGENT_PROFILE]) {
-    await h.app.inject({ method: 'PUT', url, headers: { ...ha, 'if-none-match': '*' }, payload: { owner: 'A' } });
+    await h.app.inject({
+      method: 'PUT',
+      url,
+      headers: { ...ha, 'if-none-match': '*' },
+      payload: { owner: 'A' },
+    });
     await h.app.inject({ method: 'POST', url, headers: ha, payload: { merged: 'A' } });
   }
   await assertBIntact(h, b, statementId, t);

@@ -73,7 +73,10 @@ export async function registerXapi(app: FastifyInstance, options: XapiHttpOption
     xapi.route({
       method: ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'],
       url: '/xapi/*',
-      handler: (request, reply) => handle(request, reply, options),
+      handler: async (request, reply) => {
+        await handle(request, reply, options);
+        return reply;
+      },
     });
   });
 }

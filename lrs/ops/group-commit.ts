@@ -79,7 +79,7 @@ export function createGroupCommitWriter(db: Database, options: GroupCommitOption
           batch.map((p) => p.input),
         ),
       );
-      batch.forEach((p, i) => settle(p, outcomes[i]!));
+      for (const [i, p] of batch.entries()) settle(p, outcomes[i]!);
     } catch (err) {
       if (batch.length === 1) batch[0]!.reject(err);
       else for (const p of batch) await commitAlone(tenant, p);

@@ -65,12 +65,16 @@ export async function queryStatements(tx: Tx, input: QueryStatementsInput): Prom
     seqs = `(${seqs}) UNION (SELECT s.seq FROM statements s JOIN statements t ON t.id = s.ref_id
       WHERE s.ref_id IS NOT NULL AND ${viaRef.join(' AND ')} ORDER BY s.seq ${dir} LIMIT ${lim})`;
   }
-  const res = await tx.query<{ seq: string; statement: Json }>(
-    `SELECT seq::text, statement FROM statements WHERE seq IN (${seqs}) ORDER BY seq ${dir} LIMIT ${lim}`,
+  const res = await tx.query<{ cursor: string; statement: Json }>(
+    // Order by the column, not the text alias: "100" sorts before "99".
+    `SELECT seq::text AS cursor, statement FROM statements WHERE seq IN (${seqs}) ORDER BY statements.seq ${dir} LIMIT ${lim}`,
     params,
   );
   const rows = res.rows;
   const hasMore = rows.length > input.limit;
   const page = hasMore ? rows.slice(0, input.limit) : rows;
-  return { statements: page.map((r) => r.statement), next: hasMore ? page[page.length - 1]!.seq : undefined };
+  return {
+    statements: page.map((r) => r.statement),
+    next: hasMore ? page[page.length - 1]!.cursor : undefined,
+  };
 }

@@ -117,11 +117,12 @@ forEachDatabase(
 
     test.serial(`${name}: paging with a cursor walks every statement once`, async (t) => {
       await createTenant(db(), 'paging');
-      const all = Array.from({ length: 7 }, () => stmt({}));
+      // 12 rows cross seq 9 → 10, which a text-typed ordering would get wrong.
+      const all = Array.from({ length: 12 }, () => stmt({}));
       await store(db(), 'paging', all);
       const seen: string[] = [];
       let after: string | undefined;
-      for (let page = 0; page < 10; page++) {
+      for (let page = 0; page < 20; page++) {
         const r = await query(db(), 'paging', {}, 3, { after });
         seen.push(...ids(r));
         after = r.next;
@@ -201,6 +202,18 @@ forEachDatabase(
         tx.query<{ definition: Json }>('SELECT definition FROM activities WHERE iri = $1', [iri]),
       );
       t.deepEqual(def.rows[0]!.definition, { name: { 'en-US': 'Course', fr: 'Cours' }, type: 'http://x/t' });
+      // Within one batch too (ADL suite XAPI-00254).
+      const iri2 = 'http://example.com/act2';
+      await store(db(), 'defs', [
+        stmt({ object: { id: iri2, definition: { description: { 'en-US': 'example meeting' } } } }),
+        stmt({ object: { id: iri2, definition: { description: { 'en-GB': 'example meeting GB' } } } }),
+      ]);
+      const def2 = await withTenant(db(), 'defs', (tx) =>
+        tx.query<{ definition: Json }>('SELECT definition FROM activities WHERE iri = $1', [iri2]),
+      );
+      t.deepEqual(def2.rows[0]!.definition, {
+        description: { 'en-US': 'example meeting', 'en-GB': 'example meeting GB' },
+      });
       const people = await withTenant(db(), 'defs', (tx) =>
         tx.query<{ names: string[] }>(
           `SELECT names FROM agents WHERE agent_key = 'mbox:mailto:alice@example.com'`,

@@ -10,10 +10,18 @@ export interface StoreStatementsInput {
   statements: Json[];
   /** The key that sent them, for `statements/read/mine`. */
   credential: string;
-  /** Attachment bodies referenced by sha2, already verified against the statements. */
-  attachments?: { sha2: string; contentType: string; body: Buffer }[];
+  /** Attachments referenced by sha2, already verified: small bodies inline, large ones in the BlobStore. */
+  attachments?: StoredAttachment[];
   /** Jobs caused by these statements (e.g. course completion), committed with them. */
   events?: OutboxEntry[];
+}
+
+export interface StoredAttachment {
+  sha2: string;
+  contentType: string;
+  length: number;
+  body?: Buffer;
+  blobKey?: string;
 }
 
 export interface StoreStatementsResult {
@@ -138,7 +146,8 @@ async function insertStatements(tx: Tx, entries: { statement: Json; credential: 
       if (p.name && !entry.names.includes(p.name)) entry.names.push(p.name);
       people.set(p.key, entry);
     }
-    for (const d of idx.definitions) definitions.set(d.iri, { ...definitions.get(d.iri), ...d.definition });
+    for (const d of idx.definitions)
+      definitions.set(d.iri, mergeDefinitions(definitions.get(d.iri), d.definition));
   }
   if (agentRows.length > 0) {
     await tx.query(
@@ -195,11 +204,35 @@ async function insertStatements(tx: Tx, entries: { statement: Json; credential: 
   );
 }
 
-async function insertAttachments(tx: Tx, attachments: { sha2: string; contentType: string; body: Buffer }[]) {
-  for (const a of attachments) {
-    await tx.query(
-      `INSERT INTO attachments (sha2, content_type, length, body) VALUES ($1, $2, $3, $4) ON CONFLICT (sha2) DO NOTHING`,
-      [a.sha2, a.contentType, a.body.length, a.body],
-    );
+async function insertAttachments(tx: Tx, attachments: StoredAttachment[]) {
+  await tx.query(
+    `INSERT INTO attachments (sha2, content_type, length, body, blob_key)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bytea[], $5::text[])
+     ON CONFLICT (sha2) DO NOTHING`,
+    [
+      attachments.map((a) => a.sha2),
+      attachments.map((a) => a.contentType),
+      attachments.map((a) => a.length),
+      attachments.map((a) => a.body ?? null),
+      attachments.map((a) => a.blobKey ?? null),
+    ],
+  );
+}
+
+/** The same merge the SQL upsert does: later fields win, language maps are merged key by key. */
+function mergeDefinitions(previous: Json | undefined, next: Json): Json {
+  if (!previous) return next;
+  const out: Json = { ...previous };
+  for (const [k, v] of Object.entries(next)) {
+    const old = previous[k];
+    const bothMaps =
+      old &&
+      v &&
+      typeof old === 'object' &&
+      typeof v === 'object' &&
+      !Array.isArray(old) &&
+      !Array.isArray(v);
+    out[k] = bothMaps ? { ...old, ...(v as object) } : v;
   }
+  return out;
 }
