@@ -152,11 +152,9 @@ async function getStatements(req: XapiRequest, deps: XapiDeps): Promise<XapiResp
     );
     if (!statement)
       throw new AppError('NOT_FOUND', `No ${query.voided ? 'voided ' : ''}statement ${query.id}.`);
-    return {
-      status: 200,
-      headers: { 'last-modified': new Date(statement.stored).toUTCString() },
-      body: formatStatement(statement, query.format, languages),
-    };
+    const lastModified = { 'last-modified': new Date(statement.stored).toUTCString() };
+    const formatted = formatStatement(statement, query.format, languages);
+    return withAttachments(req, deps, query.attachments, [statement], formatted, lastModified);
   }
   const result = await withTenant(deps.db, req.tenant, (tx) =>
     queryStatements(tx, { filter: query.filter, limit: query.limit, after, credential: mineOnly }),

@@ -31,9 +31,14 @@ function canonical(value: Json, top: boolean): Json {
   return value;
 }
 
+/** A timestamp equal to `stored` was filled in by the LRS, not sent by the client. */
+function clientTimestamp(s: Json): unknown {
+  return s.timestamp !== undefined && s.timestamp === s.stored ? undefined : s.timestamp;
+}
+
 export function sameStatement(a: Json, b: Json): boolean {
-  const ca = canonical(a, true);
-  const cb = canonical(b, true);
+  const ca = canonical({ ...a, timestamp: clientTimestamp(a) }, true);
+  const cb = canonical({ ...b, timestamp: clientTimestamp(b) }, true);
   // When one side omitted timestamp the LRS filled it with `stored`; that is not a client difference.
   if (ca.timestamp === undefined || cb.timestamp === undefined) {
     delete ca.timestamp;
