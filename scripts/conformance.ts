@@ -6,10 +6,11 @@
  * The suite is not part of Crest: clone it anywhere and run `npm install --ignore-scripts` in it, then
  * point CREST_CONFORMANCE_DIR (or --suite) at it; the default is ../lrs-conformance beside this repo.
  * Each version gets its own server and data folder (PGlite in a temp folder, or PostgreSQL when
- * DATABASE_URL is set), so runs don't see each other's statements. Prints the summary and writes the
+ * DATABASE_URL is set: a scratch database on that server), so runs don't see each other's statements. Prints the summary and writes the
  * failing tests to .tmp/conformance-<version>.txt.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -21,6 +22,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { startServer } from '../test/cli-runner.ts';
 
 interface LogNode {
@@ -28,6 +30,7 @@ interface LogNode {
   status?: string;
   error?: string;
   tests?: LogNode[];
+  log?: LogNode | unknown;
 }
 
 function arg(name: string): string | undefined {
@@ -57,13 +60,36 @@ function failures(node: LogNode, trail: string[] = [], out: string[] = []): stri
   return out;
 }
 
+/** With DATABASE_URL, each run gets a scratch database on that server, dropped afterwards. */
+async function scratchDatabase(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
+  const base = process.env.DATABASE_URL;
+  if (!base) return undefined;
+  const name = `crest_conformance_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
 async function runOnce(version: string): Promise<boolean> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `crest-conformance-${version}-`));
+  const scratch = await scratchDatabase();
   const server = await startServer({
     CREST_DATA_DIR: dataDir,
     CREST_XAPI_DEFAULT_VERSION: version,
     LOG_LEVEL: 'error',
-    ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+    ...(scratch ? { DATABASE_URL: scratch.url } : {}),
   });
   const key = /key:\s+(\S+)/.exec(server.output())?.[1];
   const secret = /secret:\s+(\S+)/.exec(server.output())?.[1];
@@ -106,6 +132,7 @@ async function runOnce(version: string): Promise<boolean> {
     });
   });
   await server.stop();
+  await scratch?.drop();
   const fresh = (existsSync(logsDir) ? readdirSync(logsDir) : [])
     .filter((f) => !before.has(f) && f.endsWith('.log'))
     .sort((a, b) => statSync(path.join(logsDir, b)).mtimeMs - statSync(path.join(logsDir, a)).mtimeMs);
