@@ -59,11 +59,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     lock?.setUrl(`http://${hostForUrl(config.host)}:${port}`);
     dispatcher.start();
 
-    print(
-      `Crest is listening on ${url} (database: ${db.kind}, storage: ${blobs.kind}, queue: ${queue.kind})`,
-    );
     if (demo) {
-      print('');
       print('First start: created tenant "demo". Its credentials are shown only this once:');
       print(`  xAPI endpoint: ${url}/xapi/`);
       print(`  key:           ${demo.keyId}`);
@@ -71,6 +67,10 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
       print(`  try:           curl -u ${demo.keyId}:${demo.secret} ${url}/readyz`);
       print('');
     }
+    // Last, so whoever waits for this line (scripts, tests) already has the whole banner.
+    print(
+      `Crest is listening on ${url} (database: ${db.kind}, storage: ${blobs.kind}, queue: ${queue.kind})`,
+    );
     const opened = adapters;
     let closing: Promise<void> | undefined;
     return {

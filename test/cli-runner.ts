@@ -65,9 +65,9 @@ export function startServer(env: Record<string, string>, timeoutMs = 60_000): Pr
     }, timeoutMs);
     const onData = (d: Buffer) => {
       out += d;
+      // The listening line comes last in the banner, after any first-start credentials.
       const m = /Crest is listening on (\S+)/.exec(out);
-      // Wait for the full banner: on a first start the credentials follow the listening line.
-      if (m && (!out.includes('First start') || /try: .*\n/.test(out))) {
+      if (m) {
         clearTimeout(timer);
         resolve({
           child,
