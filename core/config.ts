@@ -13,6 +13,8 @@ const EnvSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: port.default(8080),
   CREST_DATA_DIR: z.string().min(1).default('./data'),
+  CREST_CONTENT_PORT: port.optional(),
+  CREST_CONTENT_BASE_URL: z.url().optional(),
   CREST_PUBLIC_URL: z.url().optional(),
   CREST_DATABASE: z.enum(['pglite', 'postgres']).optional(),
   DATABASE_URL: z
@@ -61,6 +63,10 @@ export interface Config {
   port: number;
   dataDir: string;
   publicUrl: string | undefined;
+  /** The content listener's port: PORT + 1 by default (0 when PORT is 0, for tests). */
+  contentPort: number;
+  /** Where players load course files from: a CDN in production, else the content listener. */
+  contentBaseUrl: string | undefined;
   database:
     | { kind: 'pglite'; dataDir: string; appRole: string }
     | { kind: 'postgres'; url: string; appUrl: string | undefined; appRole: string; poolMax: number };
@@ -112,6 +118,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     dataDir,
     publicUrl: e.CREST_PUBLIC_URL,
+    contentPort: e.CREST_CONTENT_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1),
+    contentBaseUrl: e.CREST_CONTENT_BASE_URL,
     database:
       dbKind === 'postgres'
         ? {

@@ -1,17 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { createAuthenticator } from '../control/authenticator.ts';
 import type { Config } from '../core/config.ts';
+import { AppError } from '../core/errors.ts';
 import { migrateAll } from '../db/migrate.ts';
 import { createOutboxDispatcher } from '../queue/outbox.ts';
 import { loadOrCreateAdminToken } from './admin-token.ts';
 import { buildApp } from './app.ts';
 import { bootstrapDemo } from './bootstrap-demo.ts';
 import { openAdapters } from './compose.ts';
+import { buildContentApp } from './content-app.ts';
 import { localControlPlane } from './control-plane.ts';
 import { acquireLock, type DataLock } from './data-lock.ts';
 
 export interface RunningServer {
   url: string;
+  contentUrl: string;
   app: FastifyInstance;
   /** Stops accepting, lets in-flight requests finish, then closes the dispatcher and pools. */
   close(): Promise<void>;
@@ -52,7 +55,27 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
       { config, db, blobs, queue, authenticator, control, adminToken },
       { logger: options.logger },
     );
-    await app.listen({ host: config.host, port: config.port });
+    const contentApp = buildContentApp({ config, blobs }, { logger: options.logger });
+    try {
+      await app.listen({ host: config.host, port: config.port });
+      await contentApp.listen({ host: config.host, port: config.contentPort });
+    } catch (err) {
+      await app.close();
+      await contentApp.close();
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'EADDRINUSE') {
+        throw new AppError(
+          'CONFIG_INVALID',
+          `Port ${(e as { port?: number }).port ?? ''} on ${config.host} is in use. Stop what holds it, or set PORT / CREST_CONTENT_PORT.`,
+        );
+      }
+      throw err;
+    }
+    const contentAddress = contentApp.server.address();
+    const contentPort =
+      typeof contentAddress === 'object' && contentAddress ? contentAddress.port : config.contentPort;
+    const contentUrl =
+      config.contentBaseUrl?.replace(/\/$/, '') ?? `http://${hostForUrl(config.host)}:${contentPort}`;
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = config.publicUrl?.replace(/\/$/, '') ?? `http://${hostForUrl(config.host)}:${port}`;
@@ -75,10 +98,12 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     let closing: Promise<void> | undefined;
     return {
       url,
+      contentUrl,
       app,
       close() {
         closing ??= (async () => {
           await app.close();
+          await contentApp.close();
           await dispatcher.stop();
           await opened.close();
           lock?.release();

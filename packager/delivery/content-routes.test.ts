@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import test from 'ava';
+import type { FastifyInstance } from 'fastify';
+import { buildContentApp } from '../../server/content-app.ts';
+import { createFolderBlobStore } from '../../storage/folder.ts';
+import { parseRange } from './parse-range.ts';
+
+let app: FastifyInstance;
+let root: string;
+const course = randomUUID();
+const base = `/content/acme/${course}/v1`;
+const video = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 256));
+
+test.before(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'crest-content-'));
+  const blobs = createFolderBlobStore({ root });
+  await blobs.put(`tenants/acme/courses/${course}/v1/index.html`, '<html>launch</html>', {
+    contentType: 'text/html',
+  });
+  await blobs.put(`tenants/acme/courses/${course}/v1/media/clip.mp4`, video, { contentType: 'video/mp4' });
+  app = buildContentApp({ config: { bodyLimit: 1024, logLevel: 'silent' }, blobs }, { logger: false });
+  await app.ready();
+});
+test.after.always(async () => {
+  await app?.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+test('a versioned file is served with its type, an ETag and immutable caching', async (t) => {
+  const res = await app.inject({ url: `${base}/index.html` });
+  t.is(res.statusCode, 200);
+  t.is(res.body, '<html>launch</html>');
+  t.regex(String(res.headers['content-type']), /^text\/html/);
+  t.is(res.headers['cache-control'], 'public, max-age=31536000, immutable');
+  t.is(res.headers['x-content-type-options'], 'nosniff');
+  t.regex(String(res.headers.etag), /^"[0-9a-f]+"$/);
+  const again = await app.inject({
+    url: `${base}/index.html`,
+    headers: { 'if-none-match': String(res.headers.etag) },
+  });
+  t.is(again.statusCode, 304);
+  t.is(again.body, '');
+});
+
+test('byte ranges: explicit, open-ended, suffix, and unsatisfiable', async (t) => {
+  const r1 = await app.inject({ url: `${base}/media/clip.mp4`, headers: { range: 'bytes=10-19' } });
+  t.is(r1.statusCode, 206);
+  t.is(r1.headers['content-range'], 'bytes 10-19/1000');
+  t.deepEqual(r1.rawPayload, video.subarray(10, 20));
+  const r2 = await app.inject({ url: `${base}/media/clip.mp4`, headers: { range: 'bytes=990-' } });
+  t.deepEqual(r2.rawPayload, video.subarray(990));
+  const r3 = await app.inject({ url: `${base}/media/clip.mp4`, headers: { range: 'bytes=-5' } });
+  t.is(r3.headers['content-range'], 'bytes 995-999/1000');
+  const r4 = await app.inject({ url: `${base}/media/clip.mp4`, headers: { range: 'bytes=5000-' } });
+  t.is(r4.statusCode, 416);
+  t.is(r4.headers['content-range'], 'bytes */1000');
+  const head = await app.inject({ method: 'HEAD', url: `${base}/media/clip.mp4` });
+  t.is(head.statusCode, 200);
+  t.is(head.headers['content-length'], '1000');
+  t.is(head.headers['accept-ranges'], 'bytes');
+});
+
+test('paths outside a course version are not served', async (t) => {
+  for (const url of [
+    `/content/acme/${course}/v1/../../../x`,
+    `/content/acme/${course}/v1/%2e%2e/%2e%2e/x`,
+    `/content/ACME/${course}/v1/index.html`,
+    `/content/acme/not-a-uuid/v1/index.html`,
+    `/content/acme/${course}/v0/index.html`,
+    `/content/other/${course}/v1/index.html`,
+    `/content/acme/${course}/v1/missing.js`,
+  ]) {
+    const res = await app.inject({ url });
+    t.is(res.statusCode, 404, url);
+  }
+});
+
+test('parseRange follows RFC 9110', (t) => {
+  t.deepEqual(parseRange('bytes=0-0', 10), { start: 0, end: 0 });
+  t.deepEqual(parseRange('bytes=5-100', 10), { start: 5, end: 9 });
+  t.deepEqual(parseRange('bytes=-3', 10), { start: 7 });
+  t.is(parseRange('bytes=10-', 10), 'unsatisfiable');
+  t.is(parseRange('bytes=0-1,4-5', 10), undefined, 'multiple ranges get the whole body');
+  t.is(parseRange('items=0-1', 10), undefined);
+  t.is(parseRange(undefined, 10), undefined);
+});

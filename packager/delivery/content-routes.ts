@@ -1,0 +1,72 @@
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../core/errors.ts';
+import { assertTenantName } from '../../core/tenant-name.ts';
+import type { BlobStore } from '../../storage/blob-store.ts';
+import { parseRange } from './parse-range.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Serves unpacked course files: `/content/<tenant>/<course>/v<n>/<path>`. A version's files never change
+ * (a re-upload is a new version), so responses are `immutable` for a year and a CDN can keep them.
+ * Range requests are honoured for video and large assets. The player never fetches the zip: it loads
+ * the launch file and whatever the content then asks for, file by file.
+ *
+ * Origin policy: these routes are mounted on the content listener (its own origin, or the CDN's host
+ * in production), never on the admin/API origin, so course JavaScript cannot read the admin app's
+ * storage or call its API with ambient credentials. `nosniff` stops a mislabelled upload being run
+ * as a script of another type.
+ */
+export function registerContentRoutes(app: FastifyInstance, deps: { blobs: BlobStore }): void {
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: '/content/:tenant/:course/:version/*',
+    handler: async (request, reply) => {
+      const p = request.params as { tenant: string; course: string; version: string; '*': string };
+      const path = p['*'];
+      try {
+        assertTenantName(p.tenant);
+      } catch {
+        throw new AppError('NOT_FOUND', 'No such content.');
+      }
+      if (!UUID.test(p.course) || !/^v[1-9]\d{0,5}$/.test(p.version) || !path || path.endsWith('/')) {
+        throw new AppError('NOT_FOUND', 'No such content.');
+      }
+      const key = `tenants/${p.tenant}/courses/${p.course}/${p.version}/${path}`;
+      const info = await deps.blobs.head(key).catch(() => undefined);
+      if (!info) throw new AppError('NOT_FOUND', `No file ${path} in this course version.`);
+      const etag = `"${info.etag}"`;
+      reply.header('etag', etag);
+      reply.header('last-modified', info.lastModified.toUTCString());
+      reply.header('cache-control', 'public, max-age=31536000, immutable');
+      reply.header('accept-ranges', 'bytes');
+      reply.header('x-content-type-options', 'nosniff');
+      reply.type(info.contentType);
+      if (request.headers['if-none-match'] === etag) {
+        reply.status(304);
+        return reply.send();
+      }
+      const range =
+        request.headers['if-range'] && request.headers['if-range'] !== etag
+          ? undefined
+          : parseRange(request.headers.range, info.size);
+      if (range === 'unsatisfiable') {
+        reply.header('content-range', `bytes */${info.size}`);
+        throw new AppError('RANGE_NOT_SATISFIABLE', `The range is outside the file's ${info.size} bytes.`);
+      }
+      if (request.method === 'HEAD') {
+        reply.header('content-length', info.size);
+        return reply.send();
+      }
+      const blob = await deps.blobs.get(key, range ? { range } : undefined);
+      if (blob.range) {
+        reply.status(206);
+        reply.header('content-range', `bytes ${blob.range.start}-${blob.range.end}/${blob.size}`);
+        reply.header('content-length', blob.range.end - blob.range.start + 1);
+      } else {
+        reply.header('content-length', blob.size);
+      }
+      return reply.send(blob.body);
+    },
+  });
+}
