@@ -8,7 +8,7 @@ import { withTenant } from '../../db/with-tenant.ts';
 import { forEachDatabase } from '../../test/databases.ts';
 import { prepareStatement } from '../model/prepare-statement.ts';
 import type { Json } from '../model/statement-index.ts';
-import { createGroupCommitWriter } from './group-commit.ts';
+import { createGroupCommitWriter, withRetry } from './group-commit.ts';
 
 const AUTHORITY = { objectType: 'Agent', account: { homePage: 'http://lrs.test/xapi', name: 'ck_test' } };
 
@@ -121,6 +121,38 @@ forEachDatabase(
       },
     );
 
+    test.serial(`${name}: concurrent transactions sharing agents and activities all commit`, async (t) => {
+      // Shared learners and activities in shuffled orders: the upserts must not deadlock.
+      const writer = createGroupCommitWriter(db(), { concurrency: 4, maxStatements: 20 });
+      const agents = ['a', 'b', 'c'].map((x) => ({
+        mbox: `mailto:${x}@shared.example.com`,
+        name: x.toUpperCase(),
+      }));
+      const acts = ['1', '2', '3'].map((x) => ({
+        id: `http://example.com/shared/${x}`,
+        definition: { name: { en: x } },
+      }));
+      const pick = <T>(list: T[], i: number) => list[(i * 7 + 3) % list.length]!;
+      const requests = Array.from({ length: 120 }, (_, i) => ({
+        statements: Array.from({ length: 5 }, (_, j) =>
+          stmt({
+            actor: pick(agents, i + j),
+            object: { ...pick(acts, i * 3 + j), definition: { name: { en: `${i}-${j}` } } },
+          }),
+        ),
+        credential: 'ck_test',
+      }));
+      const before = await count(db(), 'gc');
+      const settled = await Promise.allSettled(requests.map((r) => writer.write('gc', r)));
+      t.deepEqual(
+        settled
+          .filter((s) => s.status === 'rejected')
+          .map((s) => String((s as PromiseRejectedResult).reason)),
+        [],
+      );
+      t.is((await count(db(), 'gc')) - before, 600);
+    });
+
     test.serial(`${name}: tenants are batched separately and never mixed`, async (t) => {
       const writer = createGroupCommitWriter(db(), { concurrency: 1 });
       const before = await count(db(), 'gc_other');
@@ -134,3 +166,32 @@ forEachDatabase(
   },
   { migrate: migrateControl },
 );
+
+test('withRetry retries deadlocks and serialization failures, and nothing else', async (t) => {
+  let calls = 0;
+  const value = await withRetry(async () => {
+    calls++;
+    if (calls < 3)
+      throw Object.assign(new Error('deadlock detected'), { code: calls === 1 ? '40P01' : '40001' });
+    return 'ok';
+  });
+  t.is(value, 'ok');
+  t.is(calls, 3);
+  let other = 0;
+  await t.throwsAsync(
+    withRetry(async () => {
+      other++;
+      throw Object.assign(new Error('unique violation'), { code: '23505' });
+    }),
+    { message: 'unique violation' },
+  );
+  t.is(other, 1);
+  let always = 0;
+  await t.throwsAsync(
+    withRetry(async () => {
+      always++;
+      throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
+    }),
+  );
+  t.is(always, 3, 'gives up after three attempts');
+});

@@ -57,7 +57,9 @@ export function createGroupCommitWriter(db: Database, options: GroupCommitOption
 
   async function commitAlone(tenant: string, p: Pending): Promise<void> {
     try {
-      const [outcome] = await withTenant(db, tenant, (tx) => storeStatementRequests(tx, [p.input]));
+      const [outcome] = await withRetry(() =>
+        withTenant(db, tenant, (tx) => storeStatementRequests(tx, [p.input])),
+      );
       settle(p, outcome!);
     } catch (err) {
       p.reject(err);
@@ -73,10 +75,12 @@ export function createGroupCommitWriter(db: Database, options: GroupCommitOption
     const batch = take(lane);
     if (batch.length === 0) return;
     try {
-      const outcomes = await withTenant(db, tenant, (tx) =>
-        storeStatementRequests(
-          tx,
-          batch.map((p) => p.input),
+      const outcomes = await withRetry(() =>
+        withTenant(db, tenant, (tx) =>
+          storeStatementRequests(
+            tx,
+            batch.map((p) => p.input),
+          ),
         ),
       );
       for (const [i, p] of batch.entries()) settle(p, outcomes[i]!);
@@ -113,4 +117,19 @@ export function createGroupCommitWriter(db: Database, options: GroupCommitOption
       });
     },
   };
+}
+
+/** PostgreSQL's "try again" errors: deadlock_detected and serialization_failure. */
+const TRANSIENT = new Set(['40P01', '40001']);
+
+/** Runs a whole transaction again when PostgreSQL aborted it for a transient reason. */
+export async function withRetry<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= attempts || !TRANSIENT.has((err as { code?: string }).code ?? '')) throw err;
+      await new Promise((r) => setTimeout(r, 5 * i + Math.random() * 10));
+    }
+  }
 }

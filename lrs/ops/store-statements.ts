@@ -165,14 +165,19 @@ async function insertStatements(tx: Tx, entries: { statement: Json; credential: 
       [JSON.stringify(activityRows)],
     );
   }
+  // The upserts below lock existing rows. Rows that would not change are skipped (so a learner's
+  // thousandth statement takes no lock on their agent row), and the rest are written in key order, so
+  // concurrent group-commit transactions always lock in the same order and cannot deadlock.
   if (people.size > 0) {
     await tx.query(
       `INSERT INTO agents (agent_key, names, ifi)
        SELECT r.key, ARRAY(SELECT jsonb_array_elements_text(r.names)), r.ifi
        FROM jsonb_to_recordset($1::jsonb) AS r(key text, names jsonb, ifi jsonb)
+       WHERE NOT EXISTS (SELECT 1 FROM agents a WHERE a.agent_key = r.key
+                         AND a.names @> ARRAY(SELECT jsonb_array_elements_text(r.names)))
        ON CONFLICT (agent_key) DO UPDATE SET names = ARRAY(
          SELECT DISTINCT unnest(agents.names || EXCLUDED.names))`,
-      [JSON.stringify([...people.values()])],
+      [JSON.stringify(sortedBy([...people.values()], (p) => p.key))],
     );
   }
   if (definitions.size > 0) {
@@ -181,13 +186,21 @@ async function insertStatements(tx: Tx, entries: { statement: Json; credential: 
     await tx.query(
       `INSERT INTO activities (iri, definition)
        SELECT r.iri, r.definition FROM jsonb_to_recordset($1::jsonb) AS r(iri text, definition jsonb)
+       WHERE NOT EXISTS (SELECT 1 FROM activities a WHERE a.iri = r.iri AND a.definition @> r.definition)
        ON CONFLICT (iri) DO UPDATE SET updated_at = now(), definition = (
          SELECT coalesce(jsonb_object_agg(k, CASE
              WHEN jsonb_typeof(activities.definition -> k) = 'object' AND jsonb_typeof(EXCLUDED.definition -> k) = 'object'
                THEN (activities.definition -> k) || (EXCLUDED.definition -> k)
              ELSE coalesce(EXCLUDED.definition -> k, activities.definition -> k) END), '{}'::jsonb)
          FROM (SELECT jsonb_object_keys(activities.definition || EXCLUDED.definition) AS k) keys)`,
-      [JSON.stringify([...definitions].map(([iri, definition]) => ({ iri, definition })))],
+      [
+        JSON.stringify(
+          sortedBy(
+            [...definitions].map(([iri, definition]) => ({ iri, definition })),
+            (d) => d.iri,
+          ),
+        ),
+      ],
     );
   }
   const voidTargets = statements.filter(isVoiding).map(refTarget);
@@ -235,4 +248,8 @@ function mergeDefinitions(previous: Json | undefined, next: Json): Json {
     out[k] = bothMaps ? { ...old, ...(v as object) } : v;
   }
   return out;
+}
+
+function sortedBy<T>(list: T[], key: (item: T) => string): T[] {
+  return list.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
