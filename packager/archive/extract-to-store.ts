@@ -287,3 +287,40 @@ class EntryGuard extends Transform {
     callback();
   }
 }
+
+/**
+ * Reads one small archive file into memory (a manifest), with the same size and CRC checks as
+ * extraction. `maxBytes` bounds the buffer whatever the header claims.
+ */
+export async function readArchiveFile(
+  path: string,
+  listing: ArchiveListing,
+  entryPath: string,
+  maxBytes = 16 * 1024 * 1024,
+): Promise<Buffer> {
+  const directory = await readCentralDirectory(path, resolveArchiveLimits(listing.limits));
+  try {
+    const file = directory.files.find((f) => f.path === entryPath);
+    if (!file)
+      throw new AppError('NOT_FOUND', `The archive has no file "${entryPath}".`, { entry: entryPath });
+    if (file.size > maxBytes) {
+      throw refuseEntry(
+        file.name,
+        'entry-size',
+        `it is ${file.size} bytes; at most ${maxBytes} can be read here`,
+      );
+    }
+    const raw = await openRaw(directory.zip, file);
+    const guard = new EntryGuard(file, () => undefined);
+    connect(raw, file, guard);
+    const chunks: Buffer[] = [];
+    try {
+      for await (const chunk of guard) chunks.push(chunk as Buffer);
+    } catch (err) {
+      throw guard.errored ?? err;
+    }
+    return Buffer.concat(chunks);
+  } finally {
+    directory.zip.close();
+  }
+}

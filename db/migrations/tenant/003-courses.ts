@@ -17,8 +17,10 @@ export const migration: Migration = {
         id uuid PRIMARY KEY,
         tenant_id text NOT NULL DEFAULT current_setting('app.tenant_id', true),
         title text NOT NULL,
-        kind text NOT NULL CHECK (kind IN ('scorm12', 'scorm2004', 'cmi5', 'video')),
+        -- NULL until the first version is imported.
+        kind text CHECK (kind IN ('scorm12', 'scorm2004', 'cmi5', 'video')),
         latest_version int NOT NULL DEFAULT 0,
+        next_version int NOT NULL DEFAULT 1,
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now()
       )`,

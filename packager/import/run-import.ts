@@ -1,0 +1,182 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { isAppError } from '../../core/errors.ts';
+import type { Database } from '../../db/database.ts';
+import { withTenant } from '../../db/with-tenant.ts';
+import { type BlobStore, tenantKey } from '../../storage/blob-store.ts';
+import { extractToStore, readArchiveFile } from '../archive/extract-to-store.ts';
+import { type ArchiveLimits, inspectArchive } from '../archive/inspect-archive.ts';
+import { parseCmi5Course } from '../manifest/cmi5-course.ts';
+import { detectPackage } from '../manifest/detect-package.ts';
+import { parseScormManifest } from '../manifest/scorm-manifest.ts';
+import type { ValidationReport } from '../manifest/validation-report.ts';
+import { getImportJob, type ImportJob, updateImportJob } from './import-job.ts';
+import { launchPathOf } from './launch-path.ts';
+
+export interface RunImportDeps {
+  db: Database;
+  blobs: BlobStore;
+  limits?: ArchiveLimits;
+}
+
+export type ImportProgress = (job: Pick<ImportJob, 'phase' | 'progress'>) => void;
+
+const PROGRESS_WRITE_MS = 500;
+
+/**
+ * Runs one import job to its end: inspect the archive (nothing extracted yet), detect the package,
+ * parse and validate the manifest, then stream the files to `tenants/<t>/courses/<course>/v<n>/` and
+ * record the version. A refused package ends the job as `failed` with the report or the reason, and
+ * leaves no files and no version behind. Safe to run again for the same job (the queue delivers at
+ * least once): a finished job is returned as it is.
+ */
+export async function runImport(
+  deps: RunImportDeps,
+  input: { tenant: string; jobId: string },
+  onProgress?: ImportProgress,
+): Promise<ImportJob> {
+  const { db, blobs } = deps;
+  const tenantTx = <T>(fn: Parameters<typeof withTenant<T>>[2]) => withTenant(db, input.tenant, fn);
+  const job = await tenantTx((tx) => getImportJob(tx, input.jobId));
+  if (!job) throw new Error(`import job ${input.jobId} of tenant ${input.tenant} does not exist`);
+  if (job.status === 'succeeded' || job.status === 'failed') return job;
+
+  let lastWrite = 0;
+  const progress = async (phase: string, files = 0, totalFiles = 0, bytes = 0, force = false) => {
+    onProgress?.({ phase, progress: { files, totalFiles, bytes } });
+    const now = Date.now();
+    if (!force && now - lastWrite < PROGRESS_WRITE_MS) return;
+    lastWrite = now;
+    await tenantTx((tx) =>
+      updateImportJob(tx, job.id, { status: 'running', phase, done: files, total: totalFiles, bytes }),
+    );
+  };
+
+  const work = await mkdtemp(path.join(os.tmpdir(), 'crest-import-'));
+  const zipPath = path.join(work, 'package.zip');
+  let prefix: string | undefined;
+  let report: ValidationReport | undefined;
+  try {
+    await progress('downloading', 0, 0, 0, true);
+    await pipeline((await blobs.get(job.uploadKey)).body, createWriteStream(zipPath));
+
+    await progress('inspecting', 0, 0, 0, true);
+    const listing = await inspectArchive(zipPath, deps.limits);
+    const paths = listing.entries.map((e) => e.path);
+    const detected = await detectPackage(paths, (p) => readArchiveFile(zipPath, listing, p));
+    const manifestXml = await readArchiveFile(zipPath, listing, detected.manifest);
+    const archiveFiles = new Set(paths);
+    const parsed =
+      detected.kind === 'cmi5'
+        ? parseCmi5Course(manifestXml, { file: detected.manifest, archiveFiles })
+        : parseScormManifest(manifestXml, { file: detected.manifest, archiveFiles });
+    report = parsed.report;
+    if (!parsed.model || report.errors.length > 0) {
+      return await finishFailed(
+        deps,
+        input.tenant,
+        job,
+        {
+          code: 'VALIDATION_FAILED',
+          message: `The package was refused: ${report.errors.length} error(s) in ${detected.manifest}. See the report.`,
+        },
+        report,
+      );
+    }
+    const model = parsed.model;
+    const launchPath = launchPathOf(model);
+
+    const version = await tenantTx(async (tx) => {
+      const res = await tx.query<{ version: number }>(
+        'UPDATE courses SET next_version = next_version + 1 WHERE id = $1 RETURNING next_version - 1 AS version',
+        [job.courseId],
+      );
+      return res.rows[0]?.version;
+    });
+    if (version === undefined) throw new Error(`course ${job.courseId} disappeared during its import`);
+    prefix = `${tenantKey(input.tenant, 'courses', job.courseId, `v${version}`)}/`;
+    await progress('extracting', 0, listing.entries.length, 0, true);
+    const extracted = await extractToStore(zipPath, listing, blobs, prefix, {
+      onProgress: (files, totalFiles, bytes) => void progress('extracting', files, totalFiles, bytes),
+    });
+
+    const standard = model.standard === 'cmi5' ? 'cmi5' : model.version;
+    const title =
+      model.standard === 'cmi5' ? (model.course.title[0]?.value ?? 'Untitled course') : model.title;
+    const finished = await tenantTx(async (tx) => {
+      await tx.query(
+        `INSERT INTO course_versions (course_id, version, kind, standard, title, launch_path, model, report, blob_prefix, files, bytes)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11)`,
+        [
+          job.courseId,
+          version,
+          detected.kind,
+          standard,
+          title,
+          launchPath,
+          JSON.stringify(model),
+          JSON.stringify(report),
+          prefix,
+          extracted.files,
+          extracted.bytes,
+        ],
+      );
+      await tx.query(
+        `UPDATE courses SET title = $2, kind = $3, latest_version = greatest(latest_version, $4), updated_at = now() WHERE id = $1`,
+        [job.courseId, title, detected.kind, version],
+      );
+      await updateImportJob(tx, job.id, {
+        status: 'succeeded',
+        phase: 'done',
+        version,
+        report,
+        done: extracted.files,
+        total: extracted.files,
+        bytes: extracted.bytes,
+      });
+      return (await getImportJob(tx, job.id))!;
+    });
+    prefix = undefined;
+    await blobs.delete(job.uploadKey).catch(() => undefined);
+    onProgress?.({ phase: 'done', progress: finished.progress });
+    return finished;
+  } catch (err) {
+    if (prefix) await blobs.deletePrefix(prefix).catch(() => undefined);
+    if (isAppError(err) && err.status < 500) {
+      return finishFailed(
+        deps,
+        input.tenant,
+        job,
+        { code: err.code, message: err.message, details: err.details },
+        report,
+      );
+    }
+    throw err;
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** Ends a job as refused: keeps the report and reason, drops the upload and a course that never got a version. */
+async function finishFailed(
+  deps: RunImportDeps,
+  tenant: string,
+  job: ImportJob & { uploadKey: string },
+  error: { code: string; message: string; details?: unknown },
+  report: ValidationReport | undefined,
+): Promise<ImportJob> {
+  const done = await withTenant(deps.db, tenant, async (tx) => {
+    await updateImportJob(tx, job.id, { status: 'failed', phase: 'refused', error, report: report ?? null });
+    await tx.query(
+      `DELETE FROM courses c WHERE c.id = $1 AND c.latest_version = 0
+         AND NOT EXISTS (SELECT 1 FROM import_jobs j WHERE j.course_id = c.id AND j.status IN ('queued', 'running') AND j.id <> $2)`,
+      [job.courseId, job.id],
+    );
+    return (await getImportJob(tx, job.id))!;
+  });
+  await deps.blobs.delete(job.uploadKey).catch(() => undefined);
+  return done;
+}
