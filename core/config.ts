@@ -49,6 +49,11 @@ const EnvSchema = z.object({
     .int()
     .min(1024)
     .default(10 * 1024 * 1024),
+  CREST_UPLOAD_LIMIT: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(4 * 1024 ** 3),
   CREST_AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   CREST_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   CREST_BOOTSTRAP_DEMO: bool.default(true),
@@ -78,6 +83,8 @@ export interface Config {
     | { kind: 'postgres' }
     | { kind: 'sqs'; endpoint: string | undefined; region: string; queuePrefix: string };
   bodyLimit: number;
+  /** Largest course package upload, in bytes. */
+  uploadLimit: number;
   authCacheTtlMs: number;
   adminToken: string | undefined;
   bootstrapDemo: boolean;
@@ -146,6 +153,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         ? { kind: 'sqs', endpoint: e.SQS_ENDPOINT, region: e.SQS_REGION, queuePrefix: e.SQS_QUEUE_PREFIX }
         : { kind: 'postgres' },
     bodyLimit: e.CREST_BODY_LIMIT,
+    uploadLimit: e.CREST_UPLOAD_LIMIT,
     authCacheTtlMs: e.CREST_AUTH_CACHE_TTL_MS,
     adminToken: e.CREST_ADMIN_TOKEN,
     bootstrapDemo: e.CREST_BOOTSTRAP_DEMO,

@@ -10,6 +10,7 @@ import type { ControlPlane } from './control-plane.ts';
 import { createFastify } from './fastify.ts';
 import { registerMetrics } from './metrics.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
+import { registerCourseRoutes } from './routes/courses.ts';
 import { registerHealthRoutes } from './routes/health.ts';
 import { registerTenantKeyRoutes } from './routes/tenant-keys.ts';
 import { XAPI_ROUTES } from './xapi-routes.ts';
@@ -22,6 +23,8 @@ export interface AppDeps {
   authenticator: Authenticator;
   control: ControlPlane;
   adminToken: string;
+  /** Course uploads: the size limit, and where launch URLs point (known once the content listener is up). */
+  courses?: { uploadLimit: number; contentBaseUrl: () => string };
 }
 
 export async function buildApp(
@@ -35,6 +38,13 @@ export async function buildApp(
   registerHealthRoutes(app, deps);
   registerAdminRoutes(app, { control: deps.control, adminToken: deps.adminToken });
   registerTenantKeyRoutes(app, deps);
+  await registerCourseRoutes(app, {
+    db: deps.db,
+    blobs: deps.blobs,
+    authenticator: deps.authenticator,
+    uploadLimit: deps.courses?.uploadLimit ?? 4 * 1024 ** 3,
+    contentBaseUrl: deps.courses?.contentBaseUrl ?? (() => ''),
+  });
   await registerXapi(app, {
     authenticator: deps.authenticator,
     routes: XAPI_ROUTES,

@@ -1,7 +1,9 @@
 import test from 'ava';
 import { migrateControl } from '../db/migrate.ts';
+import { runImport } from '../packager/import/run-import.ts';
 import { startTestApp, type TenantWithKey, type TestApp, tenantWithKey } from '../test/app-harness.ts';
 import { forEachDatabase } from '../test/databases.ts';
+import { scorm12Package } from '../test/packages.ts';
 
 /*
  * Tenant isolation over HTTP: tenant A's key tries to read, write and delete tenant B's data through
@@ -161,7 +163,81 @@ const XAPI_DELETES: Case = async ({ h, a, b, t }) => {
   await assertBIntact(h, b, statementId, t);
 };
 
+/** Tenant B's course, uploaded through the API and imported. */
+async function seedCourse(h: TestApp, b: TenantWithKey): Promise<{ courseId: string; jobId: string }> {
+  const res = await h.app.inject({
+    method: 'POST',
+    url: '/api/v1/courses',
+    headers: { authorization: b.authorization, 'content-type': 'application/zip' },
+    payload: await scorm12Package(['B only']),
+  });
+  const { job } = res.json();
+  await runImport({ db: h.db, blobs: h.blobs }, { tenant: b.tenant, jobId: job.id });
+  return { courseId: job.courseId, jobId: job.id };
+}
+
+async function assertCourseIntact(h: TestApp, b: TenantWithKey, courseId: string, t: Ctx['t']) {
+  const res = await h.app.inject({
+    url: `/api/v1/courses/${courseId}`,
+    headers: { authorization: b.authorization },
+  });
+  t.is(res.statusCode, 200);
+  t.is(res.json().latestVersion, 1, "B's course has only B's version");
+}
+
+const COURSE_CASES: Record<string, Case> = {
+  'POST /api/v1/courses': async ({ h, a, b, t }) => {
+    const { courseId } = await seedCourse(h, b);
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/courses',
+      headers: { authorization: a.authorization, 'content-type': 'application/zip' },
+      payload: await scorm12Package(['A only']),
+    });
+    t.is(res.statusCode, 202);
+    const mine = await h.app.inject({
+      url: `/api/v1/courses/${res.json().job.courseId}/imports/${res.json().job.id}`,
+      headers: { authorization: b.authorization },
+    });
+    t.is(mine.statusCode, 404, "A's import is not visible to B");
+    await assertCourseIntact(h, b, courseId, t);
+  },
+  'POST /api/v1/courses/:id/versions': async ({ h, a, b, t }) => {
+    const { courseId } = await seedCourse(h, b);
+    const res = await h.app.inject({
+      method: 'POST',
+      url: `/api/v1/courses/${courseId}/versions`,
+      headers: { authorization: a.authorization, 'content-type': 'application/zip' },
+      payload: await scorm12Package(['Hijack']),
+    });
+    t.is(res.statusCode, 404);
+    await assertCourseIntact(h, b, courseId, t);
+  },
+  'GET /api/v1/courses': async ({ h, a, b, t }) => {
+    const { courseId } = await seedCourse(h, b);
+    const res = await h.app.inject({ url: '/api/v1/courses', headers: { authorization: a.authorization } });
+    t.false(res.body.includes(courseId));
+  },
+  'GET /api/v1/courses/:id': async ({ h, a, b, t }) => {
+    const { courseId } = await seedCourse(h, b);
+    const res = await h.app.inject({
+      url: `/api/v1/courses/${courseId}`,
+      headers: { authorization: a.authorization },
+    });
+    t.is(res.statusCode, 404);
+  },
+  'GET /api/v1/courses/:id/imports/:job': async ({ h, a, b, t }) => {
+    const { courseId, jobId } = await seedCourse(h, b);
+    const res = await h.app.inject({
+      url: `/api/v1/courses/${courseId}/imports/${jobId}`,
+      headers: { authorization: a.authorization },
+    });
+    t.is(res.statusCode, 404);
+  },
+};
+
 const CASES: Record<string, Case> = {
+  ...COURSE_CASES,
   'GET /xapi/*': XAPI_READS,
   'PUT /xapi/*': XAPI_WRITES,
   'POST /xapi/*': XAPI_WRITES,

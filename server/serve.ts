@@ -4,6 +4,8 @@ import type { Config } from '../core/config.ts';
 import { AppError } from '../core/errors.ts';
 import { migrateAll } from '../db/migrate.ts';
 import { createOutboxDispatcher } from '../queue/outbox.ts';
+import { courseImportHandler } from '../workers/course-import/handler.ts';
+import { startWorkers } from '../workers/runner.ts';
 import { loadOrCreateAdminToken } from './admin-token.ts';
 import { buildApp } from './app.ts';
 import { bootstrapDemo } from './bootstrap-demo.ts';
@@ -51,8 +53,18 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     const authenticator = createAuthenticator(db, { ttlMs: config.authCacheTtlMs });
     const control = localControlPlane(db, blobs, (keyId) => authenticator.forget(keyId));
     const dispatcher = createOutboxDispatcher(db, queue);
+    let contentUrl = '';
     const app = await buildApp(
-      { config, db, blobs, queue, authenticator, control, adminToken },
+      {
+        config,
+        db,
+        blobs,
+        queue,
+        authenticator,
+        control,
+        adminToken,
+        courses: { uploadLimit: config.uploadLimit, contentBaseUrl: () => contentUrl },
+      },
       { logger: options.logger },
     );
     const contentApp = buildContentApp({ config, blobs }, { logger: options.logger });
@@ -74,13 +86,14 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     const contentAddress = contentApp.server.address();
     const contentPort =
       typeof contentAddress === 'object' && contentAddress ? contentAddress.port : config.contentPort;
-    const contentUrl =
+    contentUrl =
       config.contentBaseUrl?.replace(/\/$/, '') ?? `http://${hostForUrl(config.host)}:${contentPort}`;
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = config.publicUrl?.replace(/\/$/, '') ?? `http://${hostForUrl(config.host)}:${port}`;
     lock?.setUrl(`http://${hostForUrl(config.host)}:${port}`);
     dispatcher.start();
+    const workers = startWorkers(queue, [courseImportHandler({ db, blobs })]);
 
     if (demo) {
       print('First start: created tenant "demo". Its credentials are shown only this once:');
@@ -104,6 +117,7 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
         closing ??= (async () => {
           await app.close();
           await contentApp.close();
+          await workers.stop();
           await dispatcher.stop();
           await opened.close();
           lock?.release();

@@ -9,12 +9,15 @@ import type { Database } from '../db/database.ts';
 import { createPostgresJobQueue } from '../queue/postgres.ts';
 import { buildApp } from '../server/app.ts';
 import { localControlPlane } from '../server/control-plane.ts';
+import type { BlobStore } from '../storage/blob-store.ts';
 import { createFolderBlobStore } from '../storage/folder.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 
 export interface TestApp {
   app: FastifyInstance;
+  db: Database;
+  blobs: BlobStore;
   /** Collected at registration: every route the app serves, so suites can insist on covering them all. */
   routes: { method: string; url: string }[];
   close(): Promise<void>;
@@ -47,6 +50,8 @@ export async function startTestApp(db: Database, options: { bodyLimit?: number }
   await app.ready();
   return {
     app,
+    db,
+    blobs,
     routes,
     async close() {
       await app.close();
