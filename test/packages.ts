@@ -107,20 +107,19 @@ export async function scorm12Package(
   title?: string,
 ): Promise<Buffer> {
   const files: ZipFileSpec[] = [{ path: 'imsmanifest.xml', data: scorm12Manifest(scos, title) }];
-  scos.forEach((s, i) => files.push({ path: `sco${i}/index.html`, data: SCO_12(s) }));
+  for (const [i, s] of scos.entries()) files.push({ path: `sco${i}/index.html`, data: SCO_12(s) });
   return buildZip(files);
 }
 
 export async function scorm2004Package(scos = ['Lesson 1', 'Lesson 2'], title?: string): Promise<Buffer> {
   const files: ZipFileSpec[] = [{ path: 'imsmanifest.xml', data: scorm2004Manifest(scos, title) }];
-  scos.forEach((s, i) => files.push({ path: `sco${i}/index.html`, data: SCO_2004(s) }));
+  for (const [i, s] of scos.entries()) files.push({ path: `sco${i}/index.html`, data: SCO_2004(s) });
   return buildZip(files);
 }
 
 export async function cmi5Package(aus = ['Module 1'], title?: string): Promise<Buffer> {
   const files: ZipFileSpec[] = [{ path: 'cmi5.xml', data: cmi5Course(aus, title) }];
-  aus.forEach((a, i) =>
-    files.push({ path: `au${i}/index.html`, data: `<!doctype html><title>${a}</title><h1>${a}</h1>` }),
-  );
+  for (const [i, a] of aus.entries())
+    files.push({ path: `au${i}/index.html`, data: `<!doctype html><title>${a}</title><h1>${a}</h1>` });
   return buildZip(files);
 }
