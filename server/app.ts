@@ -36,7 +36,11 @@ export async function buildApp(
 
   registerMetrics(app);
   registerHealthRoutes(app, deps);
-  registerAdminRoutes(app, { control: deps.control, adminToken: deps.adminToken });
+  registerAdminRoutes(app, {
+    control: deps.control,
+    adminToken: deps.adminToken,
+    imports: { db: deps.db, blobs: deps.blobs, uploadLimit: deps.courses?.uploadLimit ?? 4 * 1024 ** 3 },
+  });
   registerTenantKeyRoutes(app, deps);
   await registerCourseRoutes(app, {
     db: deps.db,

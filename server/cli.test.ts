@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import { runCli, startServer } from '../test/cli-runner.ts';
 import { createScratchPostgres } from '../test/databases.ts';
+import { scorm12Package } from '../test/packages.ts';
 
 /*
  * The CLI and `crest serve` as a user meets them: real processes, a real data folder, real HTTP.
@@ -79,6 +80,22 @@ test.serial(
     t.is(doctor.code, 0, doctor.stdout);
     t.regex(doctor.stdout, /✓ database/);
 
+    // `crest import` uploads to the running server and follows the job to its end.
+    const zip = path.join(env.CREST_DATA_DIR, 'course.zip');
+    await writeFile(zip, await scorm12Package(['Intro']));
+    const imported = await runCli(['import', zip, '--tenant', 'demo', '--json'], env);
+    t.is(imported.code, 0, imported.stderr);
+    const job = JSON.parse(imported.stdout) as { status: string; version: number; courseId: string };
+    t.is(job.status, 'succeeded');
+    t.is(job.version, 1);
+    const course = await fetch(`${server.url}/api/v1/courses/${job.courseId}`, {
+      headers: { authorization: basic(key!, secret!) },
+    });
+    const launchUrl = ((await course.json()) as { versions: { launchUrl: string }[] }).versions[0]!.launchUrl;
+    const page = await fetch(launchUrl);
+    t.is(page.status, 200, 'the launch file is served from the content origin');
+    t.regex(await page.text(), /<h1>Intro<\/h1>/);
+
     t.is(await server.stop(), 0, 'Ctrl-C exits cleanly');
     t.false(existsSync(path.join(env.CREST_DATA_DIR, 'crest.lock')), 'the lock is released');
 
@@ -101,6 +118,11 @@ test.serial('offline, the CLI opens the folder itself: create, migrate with prog
   t.regex(migrate.stdout, /control schema: up to date/);
   t.regex(migrate.stderr, /tenants: 2\/2/);
   t.regex(migrate.stdout, /Migrated 2 tenant schemas/);
+  const zip = path.join(env.CREST_DATA_DIR, 'broken.zip');
+  await writeFile(zip, Buffer.from('not a zip'));
+  const refused = await runCli(['import', zip, '--tenant', 'one'], env);
+  t.is(refused.code, 1);
+  t.regex(refused.stderr, /broken\.zip was refused: The file is not a valid ZIP archive/);
   const doctor = await runCli(['doctor', '--json'], env);
   t.is(doctor.code, 0, doctor.stdout);
   const checks = JSON.parse(doctor.stdout) as { name: string; ok: boolean }[];

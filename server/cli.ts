@@ -5,7 +5,9 @@ import { isAppError } from '../core/errors.ts';
 import { parseScopes, XAPI_SCOPES } from '../core/scopes.ts';
 import { assertTenantName } from '../core/tenant-name.ts';
 import { migrateAll } from '../db/migrate.ts';
+import { formatIssue, type Issue } from '../packager/manifest/validation-report.ts';
 import { withCliTarget } from './cli-context.ts';
+import { importCommand } from './cli-import.ts';
 import { diagnose } from './doctor.ts';
 import { startProgress } from './progress.ts';
 import { serve } from './serve.ts';
@@ -140,6 +142,32 @@ key
   .action(async (keyId: string, opts: { tenant: string }) => {
     const k = await withCliTarget(cfg(), (target) => target.control.revokeKey(opts.tenant, keyId));
     out(`Revoked ${k.keyId} (tenant ${k.tenant}) at ${k.revokedAt}.`);
+  });
+
+program
+  .command('import')
+  .description('Import a SCORM 1.2/2004 or cmi5 package (.zip) as a new course, with progress.')
+  .argument('<file>', 'the package')
+  .requiredOption('--tenant <name>', 'the tenant that owns the course')
+  .option('--json', 'print the finished import job as JSON')
+  .action(async (file: string, opts: { tenant: string; json?: boolean }) => {
+    assertTenantName(opts.tenant);
+    const job = await importCommand(cfg(), file, opts.tenant);
+    if (opts.json) json(job);
+    else if (job.status === 'succeeded') {
+      out(
+        `Imported ${file} as course ${job.courseId}, version ${job.version} (${job.progress.files} files).`,
+      );
+    } else {
+      process.stderr.write(`crest: ${file} was refused: ${job.error?.message ?? 'see the report'}\n`);
+      const report = job.report as { errors?: Issue[]; warnings?: Issue[] } | null;
+      for (const issue of report?.errors ?? []) process.stderr.write(`  error: ${formatIssue(issue)}\n`);
+    }
+    if (job.status !== 'succeeded') process.exitCode = 1;
+    if (!opts.json) {
+      const report = job.report as { warnings?: Issue[] } | null;
+      for (const issue of report?.warnings ?? []) process.stderr.write(`  warning: ${formatIssue(issue)}\n`);
+    }
   });
 
 program
