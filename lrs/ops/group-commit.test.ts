@@ -153,6 +153,24 @@ forEachDatabase(
       t.is((await count(db(), 'gc')) - before, 600);
     });
 
+    test.serial(
+      `${name}: the fast path stores a statement voided when its voiding statement came first`,
+      async (t) => {
+        const writer = createGroupCommitWriter(db(), { concurrency: 1 });
+        const target = stmt();
+        const voiding = stmt({
+          verb: { id: 'http://adlnet.gov/expapi/verbs/voided' },
+          object: { objectType: 'StatementRef', id: target.id },
+        });
+        await writer.write('gc', { statements: [voiding], credential: 'ck_test' });
+        await writer.write('gc', { statements: [target], credential: 'ck_test' });
+        const r = await withTenant(db(), 'gc', (tx) =>
+          tx.query<{ voided: boolean }>('SELECT voided FROM statements WHERE id = $1', [target.id]),
+        );
+        t.true(r.rows[0]!.voided);
+      },
+    );
+
     test.serial(`${name}: tenants are batched separately and never mixed`, async (t) => {
       const writer = createGroupCommitWriter(db(), { concurrency: 1 });
       const before = await count(db(), 'gc_other');

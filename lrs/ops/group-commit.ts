@@ -1,6 +1,7 @@
 import type { AppError } from '../../core/errors.ts';
 import type { Database } from '../../db/database.ts';
 import { withTenant } from '../../db/with-tenant.ts';
+import { FastPathConflict, fastPathApplies, insertStatementsFast } from './insert-statements-fast.ts';
 import {
   type StoreStatementsInput,
   type StoreStatementsResult,
@@ -75,14 +76,17 @@ export function createGroupCommitWriter(db: Database, options: GroupCommitOption
     const batch = take(lane);
     if (batch.length === 0) return;
     try {
-      const outcomes = await withRetry(() =>
-        withTenant(db, tenant, (tx) =>
-          storeStatementRequests(
-            tx,
-            batch.map((p) => p.input),
-          ),
-        ),
-      );
+      const inputs = batch.map((p) => p.input);
+      const outcomes = await withRetry(async (): Promise<(StoreStatementsResult | AppError)[]> => {
+        if (fastPathApplies(inputs)) {
+          try {
+            return await withTenant(db, tenant, (tx) => insertStatementsFast(tx, inputs));
+          } catch (err) {
+            if (!(err instanceof FastPathConflict)) throw err;
+          }
+        }
+        return withTenant(db, tenant, (tx) => storeStatementRequests(tx, inputs));
+      });
       for (const [i, p] of batch.entries()) settle(p, outcomes[i]!);
     } catch (err) {
       if (batch.length === 1) batch[0]!.reject(err);

@@ -1,0 +1,141 @@
+import type { Tx } from '../../db/database.ts';
+import { isVoiding, refTarget } from '../model/prepare-statement.ts';
+import { indexStatement, type Json } from '../model/statement-index.ts';
+import type { StoreStatementsInput, StoreStatementsResult } from './store-statements.ts';
+
+/** Thrown when an id already exists: the transaction must be rolled back and the careful path used. */
+export class FastPathConflict extends Error {
+  constructor() {
+    super('a statement id already exists; retry on the careful path');
+    this.name = 'FastPathConflict';
+  }
+}
+
+/** The fast path covers the common case: fresh statements, no voiding, no attachments, no outbox events. */
+export function fastPathApplies(requests: readonly StoreStatementsInput[]): boolean {
+  const seen = new Set<string>();
+  for (const r of requests) {
+    if (r.attachments?.length || r.events?.length) return false;
+    for (const s of r.statements) {
+      if (isVoiding(s) || seen.has(s.id)) return false;
+      seen.add(s.id);
+    }
+  }
+  return true;
+}
+
+/**
+ * Stores every statement of every request in ONE SQL statement: the statements, their agent and
+ * activity index rows, and the people and activity-definition upserts, as writable CTEs. A statement
+ * is born voided when a voiding statement already names it. Compared with the careful path this
+ * saves five round trips per transaction, which is most of a group commit's time on a busy LRS.
+ * If any id already exists, nothing is decided here: FastPathConflict asks the caller to roll back
+ * and rerun on the careful path, which compares contents and fails only the requests at fault.
+ */
+export async function insertStatementsFast(
+  tx: Tx,
+  requests: readonly StoreStatementsInput[],
+): Promise<StoreStatementsResult[]> {
+  const rows: Json[] = [];
+  const agents: { id: string; key: string; related: boolean }[] = [];
+  const activities: { id: string; iri: string; related: boolean }[] = [];
+  const people = new Map<string, { key: string; ifi: Json; names: string[] }>();
+  const definitions = new Map<string, Json>();
+  for (const r of requests) {
+    for (const s of r.statements) {
+      rows.push({
+        id: s.id,
+        stored: s.stored,
+        verb_iri: s.verb.id,
+        registration: s.context?.registration ?? null,
+        ref_id: refTarget(s) ?? null,
+        credential: r.credential,
+        statement: s,
+      });
+      const idx = indexStatement(s);
+      for (const a of idx.agents) agents.push({ id: s.id, key: a.key, related: a.related });
+      for (const a of idx.activities) activities.push({ id: s.id, iri: a.iri, related: a.related });
+      for (const p of idx.people) {
+        const entry = people.get(p.key) ?? { key: p.key, ifi: p.ifi, names: [] };
+        if (p.name && !entry.names.includes(p.name)) entry.names.push(p.name);
+        people.set(p.key, entry);
+      }
+      for (const d of idx.definitions) {
+        const prev = definitions.get(d.iri);
+        definitions.set(d.iri, prev ? mergeShallowMaps(prev, d.definition) : d.definition);
+      }
+    }
+  }
+  const byKey = <T>(list: T[], key: (x: T) => string) =>
+    list.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  const res = await tx.query<{ id: string }>(
+    `WITH input AS (
+       SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id uuid, stored timestamptz, verb_iri text,
+         registration uuid, ref_id uuid, credential text, statement jsonb)) WITH ORDINALITY AS r(id, stored, verb_iri,
+         registration, ref_id, credential, statement, ord)
+     ), ins AS (
+       INSERT INTO statements (id, stored, verb_iri, registration, ref_id, is_voiding, credential, statement, voided)
+       SELECT r.id, r.stored, r.verb_iri, r.registration, r.ref_id, false, r.credential, r.statement,
+              EXISTS (SELECT 1 FROM statements v WHERE v.ref_id = r.id AND v.is_voiding)
+       FROM input r ORDER BY r.ord
+       ON CONFLICT (id) DO NOTHING
+       RETURNING seq, id
+     ), ag AS (
+       INSERT INTO statement_agents (seq, agent_key, related)
+       SELECT ins.seq, a.key, a.related FROM jsonb_to_recordset($2::jsonb) AS a(id uuid, key text, related boolean)
+       JOIN ins ON ins.id = a.id
+     ), ac AS (
+       INSERT INTO statement_activities (seq, activity_iri, related)
+       SELECT ins.seq, a.iri, a.related FROM jsonb_to_recordset($3::jsonb) AS a(id uuid, iri text, related boolean)
+       JOIN ins ON ins.id = a.id
+     ), pe AS (
+       INSERT INTO agents (agent_key, names, ifi)
+       SELECT p.key, ARRAY(SELECT jsonb_array_elements_text(p.names)), p.ifi
+       FROM jsonb_to_recordset($4::jsonb) AS p(key text, names jsonb, ifi jsonb)
+       WHERE NOT EXISTS (SELECT 1 FROM agents x WHERE x.agent_key = p.key
+                         AND x.names @> ARRAY(SELECT jsonb_array_elements_text(p.names)))
+       ON CONFLICT (agent_key) DO UPDATE SET names = ARRAY(SELECT DISTINCT unnest(agents.names || EXCLUDED.names))
+     ), de AS (
+       INSERT INTO activities (iri, definition)
+       SELECT d.iri, d.definition FROM jsonb_to_recordset($5::jsonb) AS d(iri text, definition jsonb)
+       WHERE NOT EXISTS (SELECT 1 FROM activities x WHERE x.iri = d.iri AND x.definition @> d.definition)
+       ON CONFLICT (iri) DO UPDATE SET updated_at = now(), definition = (
+         SELECT coalesce(jsonb_object_agg(k, CASE
+             WHEN jsonb_typeof(activities.definition -> k) = 'object' AND jsonb_typeof(EXCLUDED.definition -> k) = 'object'
+               THEN (activities.definition -> k) || (EXCLUDED.definition -> k)
+             ELSE coalesce(EXCLUDED.definition -> k, activities.definition -> k) END), '{}'::jsonb)
+         FROM (SELECT jsonb_object_keys(activities.definition || EXCLUDED.definition) AS k) keys)
+     )
+     SELECT id::text FROM ins`,
+    [
+      JSON.stringify(rows),
+      JSON.stringify(agents),
+      JSON.stringify(activities),
+      JSON.stringify(byKey([...people.values()], (p) => p.key)),
+      JSON.stringify(
+        byKey(
+          [...definitions].map(([iri, definition]) => ({ iri, definition })),
+          (d) => d.iri,
+        ),
+      ),
+    ],
+  );
+  if (res.rows.length !== rows.length) throw new FastPathConflict();
+  return requests.map((r) => ({ ids: r.statements.map((s) => s.id), duplicates: [] }));
+}
+
+function mergeShallowMaps(previous: Json, next: Json): Json {
+  const out: Json = { ...previous };
+  for (const [k, v] of Object.entries(next)) {
+    const old = previous[k];
+    const maps =
+      old &&
+      v &&
+      typeof old === 'object' &&
+      typeof v === 'object' &&
+      !Array.isArray(old) &&
+      !Array.isArray(v);
+    out[k] = maps ? { ...old, ...(v as object) } : v;
+  }
+  return out;
+}
