@@ -15,6 +15,12 @@ const EnvSchema = z.object({
   CREST_DATA_DIR: z.string().min(1).default('./data'),
   CREST_CONTENT_PORT: port.optional(),
   CREST_CONTENT_BASE_URL: z.url().optional(),
+  CREST_CONTENT_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  CREST_CONTENT_URL_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .default(12 * 3600_000),
   CREST_PUBLIC_URL: z.url().optional(),
   CREST_DATABASE: z.enum(['pglite', 'postgres']).optional(),
   DATABASE_URL: z
@@ -72,6 +78,8 @@ export interface Config {
   contentPort: number;
   /** Where players load course files from: a CDN in production, else the content listener. */
   contentBaseUrl: string | undefined;
+  /** When set, course content is private and launch URLs carry a signed, expiring path token. */
+  contentSigning: { key: string; ttlMs: number } | undefined;
   database:
     | { kind: 'pglite'; dataDir: string; appRole: string }
     | { kind: 'postgres'; url: string; appUrl: string | undefined; appRole: string; poolMax: number };
@@ -127,6 +135,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl: e.CREST_PUBLIC_URL,
     contentPort: e.CREST_CONTENT_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1),
     contentBaseUrl: e.CREST_CONTENT_BASE_URL,
+    contentSigning: e.CREST_CONTENT_SIGNING_KEY
+      ? { key: e.CREST_CONTENT_SIGNING_KEY, ttlMs: e.CREST_CONTENT_URL_TTL_MS }
+      : undefined,
     database:
       dbKind === 'postgres'
         ? {

@@ -24,7 +24,11 @@ export interface AppDeps {
   control: ControlPlane;
   adminToken: string;
   /** Course uploads: the size limit, and where launch URLs point (known once the content listener is up). */
-  courses?: { uploadLimit: number; contentBaseUrl: () => string };
+  courses?: {
+    uploadLimit: number;
+    contentBaseUrl: () => string;
+    contentSigning?: { key: string; ttlMs: number } | undefined;
+  };
 }
 
 export async function buildApp(
@@ -48,6 +52,7 @@ export async function buildApp(
     authenticator: deps.authenticator,
     uploadLimit: deps.courses?.uploadLimit ?? 4 * 1024 ** 3,
     contentBaseUrl: deps.courses?.contentBaseUrl ?? (() => ''),
+    contentSigning: deps.courses?.contentSigning,
   });
   await registerXapi(app, {
     authenticator: deps.authenticator,

@@ -10,12 +10,15 @@ import { createFastify } from './fastify.ts';
  * (CREST_CONTENT_BASE_URL).
  */
 export function buildContentApp(
-  deps: { config: Pick<Config, 'bodyLimit' | 'logLevel'>; blobs: BlobStore },
+  deps: {
+    config: Pick<Config, 'bodyLimit' | 'logLevel'> & Partial<Pick<Config, 'contentSigning'>>;
+    blobs: BlobStore;
+  },
   options: Pick<FastifyServerOptions, 'logger'> = {},
   onRoute?: (route: RouteOptions) => void,
 ): FastifyInstance {
   const app = createFastify(deps.config, options.logger, onRoute);
   app.get('/healthz', async () => ({ status: 'ok' }));
-  registerContentRoutes(app, deps);
+  registerContentRoutes(app, { blobs: deps.blobs, signingKey: deps.config.contentSigning?.key });
   return app;
 }

@@ -63,7 +63,11 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
         authenticator,
         control,
         adminToken,
-        courses: { uploadLimit: config.uploadLimit, contentBaseUrl: () => contentUrl },
+        courses: {
+          uploadLimit: config.uploadLimit,
+          contentBaseUrl: () => contentUrl,
+          contentSigning: config.contentSigning,
+        },
       },
       { logger: options.logger },
     );

@@ -6,6 +6,7 @@ import test from 'ava';
 import type { FastifyInstance } from 'fastify';
 import { buildContentApp } from '../../server/content-app.ts';
 import { createFolderBlobStore } from '../../storage/folder.ts';
+import { signContentScope, verifyContentToken } from './content-signing.ts';
 import { parseRange } from './parse-range.ts';
 
 let app: FastifyInstance;
@@ -86,4 +87,47 @@ test('parseRange follows RFC 9110', (t) => {
   t.is(parseRange('bytes=0-1,4-5', 10), undefined, 'multiple ranges get the whole body');
   t.is(parseRange('items=0-1', 10), undefined);
   t.is(parseRange(undefined, 10), undefined);
+});
+
+test('private content needs a signed, unexpired token for that very course version', async (t) => {
+  const key = 'k'.repeat(40);
+  const privateRoot = await mkdtemp(path.join(os.tmpdir(), 'crest-private-'));
+  const blobs = createFolderBlobStore({ root: privateRoot });
+  const other = randomUUID();
+  await blobs.put(`tenants/acme/courses/${course}/v1/index.html`, 'private launch', {
+    contentType: 'text/html',
+  });
+  await blobs.put(`tenants/acme/courses/${course}/v1/media/clip.mp4`, video, { contentType: 'video/mp4' });
+  const privateApp = buildContentApp(
+    { config: { bodyLimit: 1024, logLevel: 'silent', contentSigning: { key, ttlMs: 60_000 } }, blobs },
+    { logger: false },
+  );
+  try {
+    const scope = `acme/${course}/v1`;
+    const token = signContentScope(key, scope, 60_000);
+    const ok = await privateApp.inject({ url: `/content/${token}/${scope}/index.html` });
+    t.is(ok.statusCode, 200);
+    t.is(ok.body, 'private launch');
+    t.regex(String(ok.headers['cache-control']), /^private/);
+    const relative = await privateApp.inject({
+      url: `/content/${token}/${scope}/media/clip.mp4`,
+      headers: { range: 'bytes=0-1' },
+    });
+    t.is(relative.statusCode, 206, 'files the page loads relatively carry the same token');
+    const refused = [
+      `/content/${scope}/index.html`,
+      `/content/${token.slice(0, -2)}xx/${scope}/index.html`,
+      `/content/${signContentScope(key, scope, -120_000)}/${scope}/index.html`,
+      `/content/${signContentScope(key, `acme/${other}/v1`, 60_000)}/${scope}/index.html`,
+      `/content/${signContentScope('x'.repeat(40), scope, 60_000)}/${scope}/index.html`,
+    ];
+    for (const url of refused) {
+      const res = await privateApp.inject({ url });
+      t.is(res.statusCode, 403, url);
+    }
+    t.true(verifyContentToken(key, scope, token));
+  } finally {
+    await privateApp.close();
+    await rm(privateRoot, { recursive: true, force: true });
+  }
 });

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../core/errors.ts';
 import { assertTenantName } from '../../core/tenant-name.ts';
 import type { BlobStore } from '../../storage/blob-store.ts';
+import { verifyContentToken } from './content-signing.ts';
 import { parseRange } from './parse-range.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -17,13 +18,22 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * storage or call its API with ambient credentials. `nosniff` stops a mislabelled upload being run
  * as a script of another type.
  */
-export function registerContentRoutes(app: FastifyInstance, deps: { blobs: BlobStore }): void {
+export function registerContentRoutes(
+  app: FastifyInstance,
+  deps: {
+    blobs: BlobStore /** When set, content is private: paths need a signed token. */;
+    signingKey?: string;
+  },
+): void {
   app.route({
     method: ['GET', 'HEAD'],
-    url: '/content/:tenant/:course/:version/*',
+    url: '/content/*',
     handler: async (request, reply) => {
-      const p = request.params as { tenant: string; course: string; version: string; '*': string };
-      const path = p['*'];
+      const segments = (request.params as { '*': string })['*'].split('/');
+      const token = segments[0]?.startsWith('~') ? segments.shift() : undefined;
+      const [tenant = '', course = '', version = '', ...rest] = segments;
+      const path = rest.join('/');
+      const p = { tenant, course, version };
       try {
         assertTenantName(p.tenant);
       } catch {
@@ -32,13 +42,26 @@ export function registerContentRoutes(app: FastifyInstance, deps: { blobs: BlobS
       if (!UUID.test(p.course) || !/^v[1-9]\d{0,5}$/.test(p.version) || !path || path.endsWith('/')) {
         throw new AppError('NOT_FOUND', 'No such content.');
       }
+      if (deps.signingKey) {
+        const scope = `${p.tenant}/${p.course}/${p.version}`;
+        if (!token || !verifyContentToken(deps.signingKey, scope, token)) {
+          throw new AppError(
+            'FORBIDDEN',
+            'This course is private: open it through a launch link (the link may have expired).',
+          );
+        }
+      }
       const key = `tenants/${p.tenant}/courses/${p.course}/${p.version}/${path}`;
       const info = await deps.blobs.head(key).catch(() => undefined);
       if (!info) throw new AppError('NOT_FOUND', `No file ${path} in this course version.`);
       const etag = `"${info.etag}"`;
       reply.header('etag', etag);
       reply.header('last-modified', info.lastModified.toUTCString());
-      reply.header('cache-control', 'public, max-age=31536000, immutable');
+      // Signed URLs are per learner and expire, so shared caches must not keep them.
+      reply.header(
+        'cache-control',
+        deps.signingKey ? 'private, max-age=3600, immutable' : 'public, max-age=31536000, immutable',
+      );
       reply.header('accept-ranges', 'bytes');
       reply.header('x-content-type-options', 'nosniff');
       reply.type(info.contentType);

@@ -5,6 +5,7 @@ import type { Authenticator } from '../../control/authenticator.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Database } from '../../db/database.ts';
 import { withTenant } from '../../db/with-tenant.ts';
+import { signContentScope } from '../../packager/delivery/content-signing.ts';
 import { getCourse, listCourses } from '../../packager/import/get-course.ts';
 import { getImportJob } from '../../packager/import/import-job.ts';
 import { startImport } from '../../packager/import/start-import.ts';
@@ -21,6 +22,8 @@ export interface CourseRouteDeps {
   uploadLimit: number;
   /** Where course files are served from (the content origin or CDN), for launch URLs. */
   contentBaseUrl: () => string;
+  /** Private content: launch URLs get a signed, expiring path token. */
+  contentSigning?: { key: string; ttlMs: number } | undefined;
 }
 
 function courseId(raw: string): string {
@@ -105,6 +108,12 @@ export async function registerCourseRoutes(app: FastifyInstance, deps: CourseRou
       if (!course || course.latestVersion === 0)
         throw new AppError('NOT_FOUND', `No course ${request.params.id}.`);
       const base = deps.contentBaseUrl();
+      const contentPrefix = (t: string, c: string, n: number) => {
+        const scope = `${t}/${c}/v${n}`;
+        return deps.contentSigning
+          ? `${signContentScope(deps.contentSigning.key, scope, deps.contentSigning.ttlMs)}/${scope}`
+          : scope;
+      };
       return {
         ...course,
         versions: course.versions.map((v) => ({
