@@ -78,3 +78,13 @@ export async function revokeKey(tx: Tx, tenant: string, keyId: string): Promise<
   }
   return toInfo(res.rows[0]!);
 }
+
+/** The JSON body that creates a key, for the tenant API and the admin API alike. */
+export const CREATE_KEY_BODY_SCHEMA = {
+  type: 'object',
+  properties: {
+    scopes: { type: 'array', items: { type: 'string', maxLength: 64 }, maxItems: 16 },
+    label: { type: 'string', maxLength: 200 },
+  },
+  additionalProperties: false,
+} as const;

@@ -10,7 +10,6 @@
  * failing tests to .tmp/conformance-<version>.txt.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -22,8 +21,8 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { startServer } from '../test/cli-runner.ts';
+import { createScratchDatabase } from '../test/databases.ts';
 
 interface LogNode {
   title?: string;
@@ -63,23 +62,7 @@ function failures(node: LogNode, trail: string[] = [], out: string[] = []): stri
 /** With DATABASE_URL, each run gets a scratch database on that server, dropped afterwards. */
 async function scratchDatabase(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
   const base = process.env.DATABASE_URL;
-  if (!base) return undefined;
-  const name = `crest_conformance_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+  return base ? createScratchDatabase(base, 'crest_conformance') : undefined;
 }
 
 async function runOnce(version: string): Promise<boolean> {

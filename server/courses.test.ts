@@ -1,5 +1,7 @@
 import test from 'ava';
 import { migrateControl } from '../db/migrate.ts';
+import { verifyContentToken } from '../packager/delivery/content-signing.ts';
+import { runImport } from '../packager/import/run-import.ts';
 import { createOutboxDispatcher } from '../queue/outbox.ts';
 import { createPostgresJobQueue } from '../queue/postgres.ts';
 import { startTestApp, type TestApp, tenantWithKey } from '../test/app-harness.ts';
@@ -81,6 +83,40 @@ forEachDatabase(
         await dispatcher.stop();
       }
     });
+
+    test.serial(
+      `${name}: with content signing on, launch URLs carry a token the content origin accepts`,
+      async (t) => {
+        const key = 's'.repeat(40);
+        const signed = await startTestApp(db(), {
+          courses: {
+            uploadLimit: 1e8,
+            contentBaseUrl: () => 'http://content.test',
+            contentSigning: { key, ttlMs: 60_000 },
+          },
+        });
+        try {
+          const res = await signed.app.inject({
+            method: 'POST',
+            url: '/api/v1/courses',
+            headers: { authorization: auth, 'content-type': 'application/zip' },
+            payload: await scorm12Package(['Private']),
+          });
+          const { job } = res.json();
+          await runImport({ db: db(), blobs: signed.blobs }, { tenant: 'designers', jobId: job.id });
+          const course = await signed.app.inject({
+            url: `/api/v1/courses/${job.courseId}`,
+            headers: { authorization: auth },
+          });
+          const launchUrl = new URL(course.json().versions[0].launchUrl);
+          const [, , token, ...rest] = launchUrl.pathname.split('/');
+          t.regex(token!, /^~/);
+          t.true(verifyContentToken(key, rest.slice(0, 3).join('/'), token!));
+        } finally {
+          await signed.close();
+        }
+      },
+    );
 
     test.serial(`${name}: uploads need the all scope and a package content type`, async (t) => {
       const reader = await tenantWithKey(db(), 'designers', ['all/read']);

@@ -7,7 +7,7 @@ import { createKey } from '../control/keys.ts';
 import { createTenant } from '../control/tenants.ts';
 import type { Database } from '../db/database.ts';
 import { createPostgresJobQueue } from '../queue/postgres.ts';
-import { buildApp } from '../server/app.ts';
+import { type AppDeps, buildApp } from '../server/app.ts';
 import { localControlPlane } from '../server/control-plane.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { createFolderBlobStore } from '../storage/folder.ts';
@@ -24,7 +24,10 @@ export interface TestApp {
 }
 
 /** The real fastify app on a real database, folder store and Postgres queue; requests go through inject(). */
-export async function startTestApp(db: Database, options: { bodyLimit?: number } = {}): Promise<TestApp> {
+export async function startTestApp(
+  db: Database,
+  options: { bodyLimit?: number; courses?: AppDeps['courses'] } = {},
+): Promise<TestApp> {
   const blobDir = await mkdtemp(path.join(os.tmpdir(), 'crest-blobs-'));
   const blobs = createFolderBlobStore({ root: blobDir });
   const queue = createPostgresJobQueue(db);
@@ -40,6 +43,7 @@ export async function startTestApp(db: Database, options: { bodyLimit?: number }
       authenticator,
       control,
       adminToken: ADMIN_TOKEN,
+      courses: options.courses,
     },
     { logger: false },
     (route) => {

@@ -41,27 +41,41 @@ export function databaseTargets(): DatabaseTarget[] {
 }
 let warned = false;
 
-/** Creates a uniquely named database on the test server, so test files can run in parallel. */
-export async function createScratchPostgres(
+/** Creates a uniquely named, empty database on the server `base` points at; `drop` removes it. */
+export async function createScratchDatabase(
   base: string,
-): Promise<{ db: Database; url: string; dispose(): Promise<void> }> {
-  const name = `crest_test_${randomBytes(6).toString('hex')}`;
+  prefix = 'crest_test',
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
   const url = new URL(base);
   url.pathname = `/${name}`;
-  const db = await createPostgresDatabase({ url: url.toString(), appRole: TEST_APP_ROLE, connectRetries: 0 });
   return {
-    db,
     url: url.toString(),
-    async dispose() {
-      await db.close();
+    async drop() {
       const c = new pg.Client({ connectionString: base });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();
+    },
+  };
+}
+
+/** A scratch database opened as a Crest Database, so test files can run in parallel. */
+export async function createScratchPostgres(
+  base: string,
+): Promise<{ db: Database; url: string; dispose(): Promise<void> }> {
+  const scratch = await createScratchDatabase(base);
+  const db = await createPostgresDatabase({ url: scratch.url, appRole: TEST_APP_ROLE, connectRetries: 0 });
+  return {
+    db,
+    url: scratch.url,
+    async dispose() {
+      await db.close();
+      await scratch.drop();
     },
   };
 }

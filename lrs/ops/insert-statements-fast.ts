@@ -1,4 +1,10 @@
 import type { Tx } from '../../db/database.ts';
+import {
+  MERGE_DEFINITION_ON_CONFLICT,
+  MERGE_NAMES_ON_CONFLICT,
+  mergeDefinitions,
+  sortedBy,
+} from '../model/merge-definitions.ts';
 import { isVoiding, refTarget } from '../model/prepare-statement.ts';
 import { indexStatement, type Json } from '../model/statement-index.ts';
 import type { StoreStatementsInput, StoreStatementsResult } from './store-statements.ts';
@@ -62,12 +68,10 @@ export async function insertStatementsFast(
       }
       for (const d of idx.definitions) {
         const prev = definitions.get(d.iri);
-        definitions.set(d.iri, prev ? mergeShallowMaps(prev, d.definition) : d.definition);
+        definitions.set(d.iri, mergeDefinitions(prev, d.definition));
       }
     }
   }
-  const byKey = <T>(list: T[], key: (x: T) => string) =>
-    list.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   const res = await tx.query<{ id: string }>(
     `WITH input AS (
        SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id uuid, stored timestamptz, verb_iri text,
@@ -94,26 +98,21 @@ export async function insertStatementsFast(
        FROM jsonb_to_recordset($4::jsonb) AS p(key text, names jsonb, ifi jsonb)
        WHERE NOT EXISTS (SELECT 1 FROM agents x WHERE x.agent_key = p.key
                          AND x.names @> ARRAY(SELECT jsonb_array_elements_text(p.names)))
-       ON CONFLICT (agent_key) DO UPDATE SET names = ARRAY(SELECT DISTINCT unnest(agents.names || EXCLUDED.names))
+       ${MERGE_NAMES_ON_CONFLICT}
      ), de AS (
        INSERT INTO activities (iri, definition)
        SELECT d.iri, d.definition FROM jsonb_to_recordset($5::jsonb) AS d(iri text, definition jsonb)
        WHERE NOT EXISTS (SELECT 1 FROM activities x WHERE x.iri = d.iri AND x.definition @> d.definition)
-       ON CONFLICT (iri) DO UPDATE SET updated_at = now(), definition = (
-         SELECT coalesce(jsonb_object_agg(k, CASE
-             WHEN jsonb_typeof(activities.definition -> k) = 'object' AND jsonb_typeof(EXCLUDED.definition -> k) = 'object'
-               THEN (activities.definition -> k) || (EXCLUDED.definition -> k)
-             ELSE coalesce(EXCLUDED.definition -> k, activities.definition -> k) END), '{}'::jsonb)
-         FROM (SELECT jsonb_object_keys(activities.definition || EXCLUDED.definition) AS k) keys)
+       ${MERGE_DEFINITION_ON_CONFLICT}
      )
      SELECT id::text FROM ins`,
     [
       JSON.stringify(rows),
       JSON.stringify(agents),
       JSON.stringify(activities),
-      JSON.stringify(byKey([...people.values()], (p) => p.key)),
+      JSON.stringify(sortedBy([...people.values()], (p) => p.key)),
       JSON.stringify(
-        byKey(
+        sortedBy(
           [...definitions].map(([iri, definition]) => ({ iri, definition })),
           (d) => d.iri,
         ),
@@ -122,20 +121,4 @@ export async function insertStatementsFast(
   );
   if (res.rows.length !== rows.length) throw new FastPathConflict();
   return requests.map((r) => ({ ids: r.statements.map((s) => s.id), duplicates: [] }));
-}
-
-function mergeShallowMaps(previous: Json, next: Json): Json {
-  const out: Json = { ...previous };
-  for (const [k, v] of Object.entries(next)) {
-    const old = previous[k];
-    const maps =
-      old &&
-      v &&
-      typeof old === 'object' &&
-      typeof v === 'object' &&
-      !Array.isArray(old) &&
-      !Array.isArray(v);
-    out[k] = maps ? { ...old, ...(v as object) } : v;
-  }
-  return out;
 }

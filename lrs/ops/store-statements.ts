@@ -1,6 +1,12 @@
 import { AppError } from '../../core/errors.ts';
 import type { Tx } from '../../db/database.ts';
 import { enqueueManyInTx, type OutboxEntry } from '../../queue/outbox.ts';
+import {
+  MERGE_DEFINITION_ON_CONFLICT,
+  MERGE_NAMES_ON_CONFLICT,
+  mergeDefinitions,
+  sortedBy,
+} from '../model/merge-definitions.ts';
 import { isVoiding, refTarget } from '../model/prepare-statement.ts';
 import { sameStatement } from '../model/statement-equivalence.ts';
 import { indexStatement, type Json } from '../model/statement-index.ts';
@@ -175,8 +181,7 @@ async function insertStatements(tx: Tx, entries: { statement: Json; credential: 
        FROM jsonb_to_recordset($1::jsonb) AS r(key text, names jsonb, ifi jsonb)
        WHERE NOT EXISTS (SELECT 1 FROM agents a WHERE a.agent_key = r.key
                          AND a.names @> ARRAY(SELECT jsonb_array_elements_text(r.names)))
-       ON CONFLICT (agent_key) DO UPDATE SET names = ARRAY(
-         SELECT DISTINCT unnest(agents.names || EXCLUDED.names))`,
+       ${MERGE_NAMES_ON_CONFLICT}`,
       [JSON.stringify(sortedBy([...people.values()], (p) => p.key))],
     );
   }
@@ -187,12 +192,7 @@ async function insertStatements(tx: Tx, entries: { statement: Json; credential: 
       `INSERT INTO activities (iri, definition)
        SELECT r.iri, r.definition FROM jsonb_to_recordset($1::jsonb) AS r(iri text, definition jsonb)
        WHERE NOT EXISTS (SELECT 1 FROM activities a WHERE a.iri = r.iri AND a.definition @> r.definition)
-       ON CONFLICT (iri) DO UPDATE SET updated_at = now(), definition = (
-         SELECT coalesce(jsonb_object_agg(k, CASE
-             WHEN jsonb_typeof(activities.definition -> k) = 'object' AND jsonb_typeof(EXCLUDED.definition -> k) = 'object'
-               THEN (activities.definition -> k) || (EXCLUDED.definition -> k)
-             ELSE coalesce(EXCLUDED.definition -> k, activities.definition -> k) END), '{}'::jsonb)
-         FROM (SELECT jsonb_object_keys(activities.definition || EXCLUDED.definition) AS k) keys)`,
+       ${MERGE_DEFINITION_ON_CONFLICT}`,
       [
         JSON.stringify(
           sortedBy(
@@ -230,26 +230,4 @@ async function insertAttachments(tx: Tx, attachments: StoredAttachment[]) {
       attachments.map((a) => a.blobKey ?? null),
     ],
   );
-}
-
-/** The same merge the SQL upsert does: later fields win, language maps are merged key by key. */
-function mergeDefinitions(previous: Json | undefined, next: Json): Json {
-  if (!previous) return next;
-  const out: Json = { ...previous };
-  for (const [k, v] of Object.entries(next)) {
-    const old = previous[k];
-    const bothMaps =
-      old &&
-      v &&
-      typeof old === 'object' &&
-      typeof v === 'object' &&
-      !Array.isArray(old) &&
-      !Array.isArray(v);
-    out[k] = bothMaps ? { ...old, ...(v as object) } : v;
-  }
-  return out;
-}
-
-function sortedBy<T>(list: T[], key: (item: T) => string): T[] {
-  return list.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { CREATE_KEY_BODY_SCHEMA } from '../../control/keys.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Database } from '../../db/database.ts';
 import { withTenant } from '../../db/with-tenant.ts';
@@ -114,14 +115,7 @@ export function registerAdminRoutes(
       {
         schema: {
           params: nameParam,
-          body: {
-            type: 'object',
-            properties: {
-              scopes: { type: 'array', items: { type: 'string', maxLength: 64 }, maxItems: 16 },
-              label: { type: 'string', maxLength: 200 },
-            },
-            additionalProperties: false,
-          },
+          body: CREATE_KEY_BODY_SCHEMA,
         },
       },
       async (request, reply) => {

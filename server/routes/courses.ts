@@ -119,7 +119,7 @@ export async function registerCourseRoutes(app: FastifyInstance, deps: CourseRou
         versions: course.versions.map((v) => ({
           ...v,
           launchUrl: v.launchPath
-            ? `${base}/content/${tenant}/${course.id}/v${v.version}/${v.launchPath}`
+            ? `${base}/content/${contentPrefix(tenant, course.id, v.version)}/${v.launchPath}`
             : null,
         })),
       };

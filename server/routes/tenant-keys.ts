@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Authenticator } from '../../control/authenticator.ts';
-import { createKey, listKeys, revokeKey } from '../../control/keys.ts';
+import { CREATE_KEY_BODY_SCHEMA, createKey, listKeys, revokeKey } from '../../control/keys.ts';
 import type { Database } from '../../db/database.ts';
 import { withTenant } from '../../db/with-tenant.ts';
 import { requireAuth } from '../auth.ts';
@@ -27,14 +27,7 @@ export function registerTenantKeyRoutes(
     {
       preHandler: auth,
       schema: {
-        body: {
-          type: 'object',
-          properties: {
-            scopes: { type: 'array', items: { type: 'string', maxLength: 64 }, maxItems: 16 },
-            label: { type: 'string', maxLength: 200 },
-          },
-          additionalProperties: false,
-        },
+        body: CREATE_KEY_BODY_SCHEMA,
       },
     },
     async (request, reply) => {
