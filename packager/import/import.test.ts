@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { createFolderBlobStore } from '../../storage/folder.ts';
 import { forEachDatabase } from '../../test/databases.ts';
 import { cmi5Package, scorm12Package, scorm2004Package } from '../../test/packages.ts';
 import { buildZip, rawZip } from '../../test/zip-builder.ts';
+import { ffmpegAvailable, makeTestVideo } from '../video/test-media.ts';
 import { runImport } from './run-import.ts';
 import { startImport } from './start-import.ts';
 
@@ -185,6 +187,42 @@ forEachDatabase(
       t.true(isAppError(empty) && empty.code === 'BAD_REQUEST');
       t.deepEqual(await keys(blobs, 'tenants/imports/uploads/'), []);
     });
+
+    test.serial(
+      `${name}: an MP4 upload becomes a video course: HLS ladder, original and lesson`,
+      async (t) => {
+        if (!(await ffmpegAvailable())) {
+          t.pass('ffmpeg is missing here (see the warning above)');
+          return;
+        }
+        const mp4 = path.join(root, 'lecture.mp4');
+        await makeTestVideo(mp4, { width: 854, height: 480, seconds: 2 });
+        const job = await startImport(
+          { db: db(), blobs },
+          {
+            tenant: 'imports',
+            fileName: 'Safety lecture.mp4',
+            upload: createReadStream(mp4),
+            maxBytes: 1e8,
+            enqueue: false,
+          },
+        );
+        const done = await runImport({ db: db(), blobs }, { tenant: 'imports', jobId: job.id });
+        t.is(done.status, 'succeeded', JSON.stringify(done.error));
+        const files = (await keys(blobs, `tenants/imports/courses/${done.courseId}/v1/`)).map(
+          (k) => k.split('/v1/')[1],
+        );
+        for (const f of ['index.html', 'original.mp4', 'hls/master.m3u8', 'hls.min.js'])
+          t.true(files.includes(f), f);
+        const v = await withTenant(db(), 'imports', (tx) =>
+          tx.query<{ kind: string; launch_path: string; title: string }>(
+            'SELECT kind, launch_path, title FROM course_versions WHERE course_id = $1',
+            [done.courseId],
+          ),
+        );
+        t.deepEqual(v.rows[0], { kind: 'video', launch_path: 'index.html', title: 'Safety lecture' });
+      },
+    );
 
     test.serial(
       `${name}: running a finished job again changes nothing (at-least-once delivery)`,

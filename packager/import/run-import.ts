@@ -13,6 +13,8 @@ import { parseCmi5Course } from '../manifest/cmi5-course.ts';
 import { detectPackage } from '../manifest/detect-package.ts';
 import { parseScormManifest } from '../manifest/scorm-manifest.ts';
 import type { ValidationReport } from '../manifest/validation-report.ts';
+import { isMp4, readHead } from '../video/detect-video.ts';
+import { importVideo } from '../video/import-video.ts';
 import { getImportJob, type ImportJob, updateImportJob } from './import-job.ts';
 import { launchPathOf } from './launch-path.ts';
 
@@ -63,6 +65,12 @@ export async function runImport(
     await progress('downloading', 0, 0, 0, true);
     await pipeline((await blobs.get(job.uploadKey)).body, createWriteStream(zipPath));
 
+    if (isMp4(await readHead(zipPath))) {
+      const title = (job.fileName ?? 'Video').replace(/\.(mp4|m4v)$/i, '');
+      return await importVideoCourse(deps, input.tenant, job, zipPath, title, (phase, done, total, bytes) =>
+        progress(phase, done, total, bytes),
+      );
+    }
     await progress('inspecting', 0, 0, 0, true);
     const listing = await inspectArchive(zipPath, deps.limits);
     const paths = listing.entries.map((e) => e.path);
@@ -89,14 +97,7 @@ export async function runImport(
     const model = parsed.model;
     const launchPath = launchPathOf(model);
 
-    const version = await tenantTx(async (tx) => {
-      const res = await tx.query<{ version: number }>(
-        'UPDATE courses SET next_version = next_version + 1 WHERE id = $1 RETURNING next_version - 1 AS version',
-        [job.courseId],
-      );
-      return res.rows[0]?.version;
-    });
-    if (version === undefined) throw new Error(`course ${job.courseId} disappeared during its import`);
+    const version = await reserveVersion(db, input.tenant, job.courseId);
     prefix = `${tenantKey(input.tenant, 'courses', job.courseId, `v${version}`)}/`;
     await progress('extracting', 0, listing.entries.length, 0, true);
     const extracted = await extractToStore(zipPath, listing, blobs, prefix, {
@@ -106,38 +107,17 @@ export async function runImport(
     const standard = model.standard === 'cmi5' ? 'cmi5' : model.version;
     const title =
       model.standard === 'cmi5' ? (model.course.title[0]?.value ?? 'Untitled course') : model.title;
-    const finished = await tenantTx(async (tx) => {
-      await tx.query(
-        `INSERT INTO course_versions (course_id, version, kind, standard, title, launch_path, model, report, blob_prefix, files, bytes)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11)`,
-        [
-          job.courseId,
-          version,
-          detected.kind,
-          standard,
-          title,
-          launchPath,
-          JSON.stringify(model),
-          JSON.stringify(report),
-          prefix,
-          extracted.files,
-          extracted.bytes,
-        ],
-      );
-      await tx.query(
-        `UPDATE courses SET title = $2, kind = $3, latest_version = greatest(latest_version, $4), updated_at = now() WHERE id = $1`,
-        [job.courseId, title, detected.kind, version],
-      );
-      await updateImportJob(tx, job.id, {
-        status: 'succeeded',
-        phase: 'done',
-        version,
-        report,
-        done: extracted.files,
-        total: extracted.files,
-        bytes: extracted.bytes,
-      });
-      return (await getImportJob(tx, job.id))!;
+    const finished = await recordVersion(db, input.tenant, job, {
+      version,
+      kind: detected.kind,
+      standard,
+      title,
+      launchPath,
+      model,
+      report,
+      prefix,
+      files: extracted.files,
+      bytes: extracted.bytes,
     });
     prefix = undefined;
     await blobs.delete(job.uploadKey).catch(() => undefined);
@@ -179,4 +159,114 @@ async function finishFailed(
   });
   await deps.blobs.delete(job.uploadKey).catch(() => undefined);
   return done;
+}
+
+/** Reserves the course's next version number; a failed import leaves a gap, never a reused number. */
+async function reserveVersion(db: Database, tenant: string, courseId: string): Promise<number> {
+  const version = await withTenant(db, tenant, async (tx) => {
+    const res = await tx.query<{ version: number }>(
+      'UPDATE courses SET next_version = next_version + 1 WHERE id = $1 RETURNING next_version - 1 AS version',
+      [courseId],
+    );
+    return res.rows[0]?.version;
+  });
+  if (version === undefined) throw new Error(`course ${courseId} disappeared during its import`);
+  return version;
+}
+
+interface NewVersion {
+  version: number;
+  kind: string;
+  standard: string;
+  title: string;
+  launchPath: string | null;
+  model: unknown;
+  report: ValidationReport;
+  prefix: string;
+  files: number;
+  bytes: number;
+}
+
+/** Records a version, points the course at it and ends the job, in one transaction. */
+async function recordVersion(
+  db: Database,
+  tenant: string,
+  job: ImportJob,
+  v: NewVersion,
+): Promise<ImportJob> {
+  return withTenant(db, tenant, async (tx) => {
+    await tx.query(
+      `INSERT INTO course_versions (course_id, version, kind, standard, title, launch_path, model, report, blob_prefix, files, bytes)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11)`,
+      [
+        job.courseId,
+        v.version,
+        v.kind,
+        v.standard,
+        v.title,
+        v.launchPath,
+        JSON.stringify(v.model),
+        JSON.stringify(v.report),
+        v.prefix,
+        v.files,
+        v.bytes,
+      ],
+    );
+    await tx.query(
+      'UPDATE courses SET title = $2, kind = $3, latest_version = greatest(latest_version, $4), updated_at = now() WHERE id = $1',
+      [job.courseId, v.title, v.kind, v.version],
+    );
+    await updateImportJob(tx, job.id, {
+      status: 'succeeded',
+      phase: 'done',
+      version: v.version,
+      report: v.report,
+      done: v.files,
+      total: v.files,
+      bytes: v.bytes,
+    });
+    return (await getImportJob(tx, job.id))!;
+  });
+}
+
+/** An MP4 upload: an HLS ladder, the original as fallback, and the built-in video lesson. */
+async function importVideoCourse(
+  deps: RunImportDeps,
+  tenant: string,
+  job: ImportJob & { uploadKey: string },
+  file: string,
+  title: string,
+  progress: (phase: string, done: number, total: number, bytes: number) => Promise<void>,
+): Promise<ImportJob> {
+  const version = await reserveVersion(deps.db, tenant, job.courseId);
+  const prefix = `${tenantKey(tenant, 'courses', job.courseId, `v${version}`)}/`;
+  const result = await importVideo({
+    file,
+    store: deps.blobs,
+    prefix,
+    title,
+    onProgress: (p) =>
+      void (p.phase === 'uploading'
+        ? progress('uploading', p.files ?? 0, p.totalFiles ?? 0, p.bytes ?? 0)
+        : progress(p.phase, Math.round(p.ratio * 1000), 1000, 0)),
+  });
+  try {
+    const finished = await recordVersion(deps.db, tenant, job, {
+      version,
+      kind: 'video',
+      standard: 'video',
+      title,
+      launchPath: result.launchPath,
+      model: result.model,
+      report: { errors: [], warnings: [] },
+      prefix,
+      files: result.files,
+      bytes: result.bytes,
+    });
+    await deps.blobs.delete(job.uploadKey).catch(() => undefined);
+    return finished;
+  } catch (err) {
+    await deps.blobs.deletePrefix(prefix).catch(() => undefined);
+    throw err;
+  }
 }

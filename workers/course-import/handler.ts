@@ -16,7 +16,8 @@ export function courseImportHandler(deps: {
 }): JobHandler<{ tenant: string; jobId: string }> {
   return {
     queue: IMPORT_QUEUE,
-    visibilityMs: 30 * 60_000,
+    // Video transcoding runs near realtime: a long lecture keeps its job for a while.
+    visibilityMs: 3 * 3600_000,
     concurrency: 1,
     async handle(job) {
       const { tenant, jobId } = job.payload;
