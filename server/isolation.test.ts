@@ -36,6 +36,8 @@ const ADMIN_REFUSES_TENANT_KEYS: Case = async ({ h, a, b, t }) => {
     { method: 'GET', url: `/admin/v1/tenants/${b.tenant}/keys` },
     { method: 'POST', url: `/admin/v1/tenants/${b.tenant}/keys`, payload: {} },
     { method: 'DELETE', url: `/admin/v1/tenants/${b.tenant}/keys/${b.keyId}` },
+    { method: 'POST', url: `/admin/v1/tenants/${b.tenant}/courses`, payload: 'PK' },
+    { method: 'GET', url: `/admin/v1/tenants/${b.tenant}/imports/3f1a1a1a-1a1a-4a1a-8a1a-1a1a1a1a1a1a` },
   ] as const;
   for (const x of attempts) {
     const res = await h.app.inject({ ...x, headers: { authorization: a.authorization } });
@@ -253,6 +255,8 @@ const CASES: Record<string, Case> = {
   'GET /admin/v1/tenants/:name/keys': ADMIN_REFUSES_TENANT_KEYS,
   'POST /admin/v1/tenants/:name/keys': ADMIN_REFUSES_TENANT_KEYS,
   'DELETE /admin/v1/tenants/:name/keys/:keyId': ADMIN_REFUSES_TENANT_KEYS,
+  'POST /admin/v1/tenants/:name/courses': ADMIN_REFUSES_TENANT_KEYS,
+  'GET /admin/v1/tenants/:name/imports/:job': ADMIN_REFUSES_TENANT_KEYS,
 
   'GET /api/v1/tenant': async ({ h, a, t }) => {
     const res = await h.app.inject({ url: '/api/v1/tenant', headers: { authorization: a.authorization } });
