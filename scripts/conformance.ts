@@ -74,6 +74,15 @@ async function runOnce(version: string): Promise<boolean> {
     LOG_LEVEL: 'error',
     ...(scratch ? { DATABASE_URL: scratch.url } : {}),
   });
+  try {
+    return await runSuite(version, server);
+  } finally {
+    await server.stop();
+    await scratch?.drop();
+  }
+}
+
+async function runSuite(version: string, server: Awaited<ReturnType<typeof startServer>>): Promise<boolean> {
   const key = /key:\s+(\S+)/.exec(server.output())?.[1];
   const secret = /secret:\s+(\S+)/.exec(server.output())?.[1];
   if (!key || !secret) throw new Error(`no demo credentials in the server output:\n${server.output()}`);
@@ -114,8 +123,6 @@ async function runOnce(version: string): Promise<boolean> {
       resolve();
     });
   });
-  await server.stop();
-  await scratch?.drop();
   const fresh = (existsSync(logsDir) ? readdirSync(logsDir) : [])
     .filter((f) => !before.has(f) && f.endsWith('.log'))
     .sort((a, b) => statSync(path.join(logsDir, b)).mtimeMs - statSync(path.join(logsDir, a)).mtimeMs);
