@@ -96,7 +96,7 @@ test.serial(
     t.is(page.status, 200, 'the launch file is served from the content origin');
     t.regex(await page.text(), /<h1>Intro<\/h1>/);
 
-    t.is(await server.stop(), 0, 'Ctrl-C exits cleanly');
+    t.is(await server.stop(), 0, `Ctrl-C exits cleanly; server output:\n${server.output().slice(-2000)}`);
     t.false(existsSync(path.join(env.CREST_DATA_DIR, 'crest.lock')), 'the lock is released');
 
     const again = await startServer(env);
@@ -105,7 +105,7 @@ test.serial(
       headers: { authorization: basic(key!, secret!) },
     });
     t.is(stillValid.status, 200, 'the demo key from the first start still works');
-    t.is(await again.stop(), 0);
+    t.is(await again.stop(), 0, again.output().slice(-2000));
   },
 );
 

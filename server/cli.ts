@@ -49,7 +49,8 @@ program
   .description('Start the HTTP server (HOST, PORT, CREST_DATA_DIR, DATABASE_URL … configure it; see README).')
   .action(async () => {
     const server = await serve(cfg());
-    closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+    // Generous: closing flushes the embedded database to disk, which is slow on a busy machine.
+    closeWithGrace({ delay: 30_000 }, async ({ signal, err }) => {
       if (err) process.stderr.write(`crest: shutting down after error: ${err.stack ?? err.message}\n`);
       else process.stderr.write(`crest: ${signal}, finishing in-flight requests…\n`);
       await server.close();

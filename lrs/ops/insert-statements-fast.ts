@@ -77,10 +77,13 @@ export async function insertStatementsFast(
        SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id uuid, stored timestamptz, verb_iri text,
          registration uuid, ref_id uuid, credential text, statement jsonb)) WITH ORDINALITY AS r(id, stored, verb_iri,
          registration, ref_id, credential, statement, ord)
+     ), already_voided AS (
+       -- One index probe for the whole batch (statements_ref), not a scan per commit.
+       SELECT v.ref_id FROM statements v WHERE v.ref_id = ANY($6::uuid[]) AND v.is_voiding
      ), ins AS (
        INSERT INTO statements (id, stored, verb_iri, registration, ref_id, is_voiding, credential, statement, voided)
        SELECT r.id, r.stored, r.verb_iri, r.registration, r.ref_id, false, r.credential, r.statement,
-              EXISTS (SELECT 1 FROM statements v WHERE v.ref_id = r.id AND v.is_voiding)
+              r.id IN (SELECT ref_id FROM already_voided)
        FROM input r ORDER BY r.ord
        ON CONFLICT (id) DO NOTHING
        RETURNING seq, id
@@ -117,6 +120,7 @@ export async function insertStatementsFast(
           (d) => d.iri,
         ),
       ),
+      rows.map((r) => r.id),
     ],
   );
   if (res.rows.length !== rows.length) throw new FastPathConflict();
