@@ -119,11 +119,13 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
       app,
       close() {
         closing ??= (async () => {
-          await app.close();
-          await contentApp.close();
-          await workers.stop();
-          await dispatcher.stop();
-          await opened.close();
+          // Each step is bounded and named, so one stuck part cannot hold the others (or the data
+          // folder's lock) hostage, and the log says which part it was.
+          await step('HTTP listener', () => app.close(), 10_000, print);
+          await step('content listener', () => contentApp.close(), 5_000, print);
+          await step('workers', () => workers.stop(), 10_000, print);
+          await step('outbox dispatcher', () => dispatcher.stop(), 5_000, print);
+          await step('database, storage and queue', () => opened.close(), 10_000, print);
           lock?.release();
         })();
         return closing;
@@ -133,5 +135,32 @@ export async function serve(config: Config, options: ServeOptions = {}): Promise
     await adapters?.close().catch(() => undefined);
     lock?.release();
     throw err;
+  }
+}
+
+async function step(
+  name: string,
+  fn: () => Promise<unknown>,
+  limitMs: number,
+  print: (line: string) => void,
+) {
+  let timer: NodeJS.Timeout | undefined;
+  const started = Date.now();
+  try {
+    await Promise.race([
+      fn(),
+      new Promise((resolve) => {
+        timer = setTimeout(() => {
+          print(`shutdown: the ${name} did not stop within ${limitMs} ms; going on without it`);
+          resolve(undefined);
+        }, limitMs);
+      }),
+    ]);
+  } catch (err) {
+    print(`shutdown: stopping the ${name} failed: ${(err as Error).message}`);
+  } finally {
+    clearTimeout(timer);
+    const took = Date.now() - started;
+    if (took > 2000) print(`shutdown: the ${name} took ${took} ms`);
   }
 }
