@@ -41,35 +41,45 @@ export function createAuthenticator(
     ttl: Math.max(opts.ttlMs, 1),
   });
   const dummyHash = hashSecret('crest-timing-equaliser');
+  // Single flight: at a cold start hundreds of requests arrive with the same credentials; they share
+  // one database lookup and one scrypt verification instead of each paying for their own.
+  const inFlight = new Map<string, Promise<Principal | undefined>>();
 
   return {
     async authenticate(keyId, secret) {
       const fp = fingerprint(`${keyId}:${secret}`);
       const hit = opts.ttlMs > 0 ? cache.get(keyId) : undefined;
       if (hit && hit.fp === fp) return hit.principal;
-
-      const res =
-        keyId.length > 0 && keyId.length <= 200
-          ? await db.appTransaction({}, (tx) =>
-              tx.query<CredentialRow>(
-                `SELECT key_id, tenant_id, secret_hash, scopes, revoked_at FROM ${CONTROL_SCHEMA}.resolve_credential($1)`,
-                [keyId],
-              ),
-            )
-          : { rows: [] };
-      const row = res.rows[0];
-      const ok = await verifySecret(secret, row?.secret_hash ?? (await dummyHash));
-      if (!row || !ok || row.revoked_at) return undefined;
-      const principal: Principal = {
-        tenant: row.tenant_id,
-        keyId: row.key_id,
-        scopes: row.scopes as Scope[],
-      };
-      if (opts.ttlMs > 0) cache.set(keyId, { fp, principal });
-      return principal;
+      const pending = inFlight.get(fp);
+      if (pending) return pending;
+      const verification = verify(keyId, secret, fp).finally(() => inFlight.delete(fp));
+      inFlight.set(fp, verification);
+      return verification;
     },
     forget(keyId) {
       cache.delete(keyId);
     },
   };
+
+  async function verify(keyId: string, secret: string, fp: string): Promise<Principal | undefined> {
+    const res =
+      keyId.length > 0 && keyId.length <= 200
+        ? await db.appTransaction({}, (tx) =>
+            tx.query<CredentialRow>(
+              `SELECT key_id, tenant_id, secret_hash, scopes, revoked_at FROM ${CONTROL_SCHEMA}.resolve_credential($1)`,
+              [keyId],
+            ),
+          )
+        : { rows: [] };
+    const row = res.rows[0];
+    const ok = await verifySecret(secret, row?.secret_hash ?? (await dummyHash));
+    if (!row || !ok || row.revoked_at) return undefined;
+    const principal: Principal = {
+      tenant: row.tenant_id,
+      keyId: row.key_id,
+      scopes: row.scopes as Scope[],
+    };
+    if (opts.ttlMs > 0) cache.set(keyId, { fp, principal });
+    return principal;
+  }
 }

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { isAppError } from '../core/errors.ts';
+import type { Database } from '../db/database.ts';
 import { migrateControl } from '../db/migrate.ts';
 import { forEachDatabase } from '../test/databases.ts';
 import { createAuthenticator } from './authenticator.ts';
@@ -123,6 +124,28 @@ forEachDatabase(
         t.is(await cold.authenticate(k.keyId, k.secret), undefined);
       },
     );
+
+    test.serial(`${name}: concurrent logins with one key share a single verification`, async (t) => {
+      await createTenant(db(), 'flightco');
+      const k = await db().ownerTransaction((tx) => createKey(tx, 'flightco', {}));
+      let lookups = 0;
+      const base = db();
+      const counting: Database = {
+        ...base,
+        appTransaction: (settings, fn) => {
+          lookups++;
+          return base.appTransaction(settings, fn);
+        },
+      };
+      const auth = createAuthenticator(counting, { ttlMs: 60_000 });
+      const results = await Promise.all(
+        Array.from({ length: 50 }, () => auth.authenticate(k.keyId, k.secret)),
+      );
+      t.true(results.every((p) => p?.tenant === 'flightco'));
+      t.is(lookups, 1);
+      const wrong = await Promise.all(Array.from({ length: 5 }, () => auth.authenticate(k.keyId, 'nope')));
+      t.true(wrong.every((p) => p === undefined));
+    });
   },
   { migrate: migrateControl },
 );
