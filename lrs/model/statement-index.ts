@@ -1,4 +1,5 @@
 import { type AgentLike, agentKey } from '../input/agent-key.ts';
+import { mergeDefinitions, sortedBy } from './merge-definitions.ts';
 
 /** A loosely typed statement: the validator has already checked its shape. */
 // biome-ignore lint/suspicious/noExplicitAny: statements are arbitrary validated JSON
@@ -81,5 +82,43 @@ export function indexStatement(s: Json): StatementIndex {
     activities: [...activities].map(([iri, related]) => ({ iri, related })),
     people: [...people.values()],
     definitions,
+  };
+}
+
+export interface BatchIndex {
+  agents: { id: string; key: string; related: boolean }[];
+  activities: { id: string; iri: string; related: boolean }[];
+  /** One row per agent key with every name seen, in key order (the upsert's lock order). */
+  people: { key: string; ifi: Record<string, unknown>; names: string[] }[];
+  /** One merged definition per activity IRI, in IRI order (the upsert's lock order). */
+  definitions: { iri: string; definition: Json }[];
+}
+
+/** The index rows and upserts for a batch of statements, shared by both write paths. */
+export function indexBatch(statements: Iterable<Json>): BatchIndex {
+  const agents: BatchIndex['agents'] = [];
+  const activities: BatchIndex['activities'] = [];
+  const people = new Map<string, BatchIndex['people'][number]>();
+  const definitions = new Map<string, Json>();
+  for (const s of statements) {
+    const idx = indexStatement(s);
+    for (const a of idx.agents) agents.push({ id: s.id, key: a.key, related: a.related });
+    for (const a of idx.activities) activities.push({ id: s.id, iri: a.iri, related: a.related });
+    for (const p of idx.people) {
+      const entry = people.get(p.key) ?? { key: p.key, ifi: p.ifi, names: [] };
+      if (p.name && !entry.names.includes(p.name)) entry.names.push(p.name);
+      people.set(p.key, entry);
+    }
+    for (const d of idx.definitions)
+      definitions.set(d.iri, mergeDefinitions(definitions.get(d.iri), d.definition));
+  }
+  return {
+    agents,
+    activities,
+    people: sortedBy([...people.values()], (p) => p.key),
+    definitions: sortedBy(
+      [...definitions].map(([iri, definition]) => ({ iri, definition })),
+      (d) => d.iri,
+    ),
   };
 }

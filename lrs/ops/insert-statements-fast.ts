@@ -1,12 +1,7 @@
 import type { Tx } from '../../db/database.ts';
-import {
-  MERGE_DEFINITION_ON_CONFLICT,
-  MERGE_NAMES_ON_CONFLICT,
-  mergeDefinitions,
-  sortedBy,
-} from '../model/merge-definitions.ts';
+import { MERGE_DEFINITION_ON_CONFLICT, MERGE_NAMES_ON_CONFLICT } from '../model/merge-definitions.ts';
 import { isVoiding, refTarget } from '../model/prepare-statement.ts';
-import { indexStatement, type Json } from '../model/statement-index.ts';
+import { indexBatch, type Json } from '../model/statement-index.ts';
 import type { StoreStatementsInput, StoreStatementsResult } from './store-statements.ts';
 
 /** Thrown when an id already exists: the transaction must be rolled back and the careful path used. */
@@ -42,36 +37,18 @@ export async function insertStatementsFast(
   tx: Tx,
   requests: readonly StoreStatementsInput[],
 ): Promise<StoreStatementsResult[]> {
-  const rows: Json[] = [];
-  const agents: { id: string; key: string; related: boolean }[] = [];
-  const activities: { id: string; iri: string; related: boolean }[] = [];
-  const people = new Map<string, { key: string; ifi: Json; names: string[] }>();
-  const definitions = new Map<string, Json>();
-  for (const r of requests) {
-    for (const s of r.statements) {
-      rows.push({
-        id: s.id,
-        stored: s.stored,
-        verb_iri: s.verb.id,
-        registration: s.context?.registration ?? null,
-        ref_id: refTarget(s) ?? null,
-        credential: r.credential,
-        statement: s,
-      });
-      const idx = indexStatement(s);
-      for (const a of idx.agents) agents.push({ id: s.id, key: a.key, related: a.related });
-      for (const a of idx.activities) activities.push({ id: s.id, iri: a.iri, related: a.related });
-      for (const p of idx.people) {
-        const entry = people.get(p.key) ?? { key: p.key, ifi: p.ifi, names: [] };
-        if (p.name && !entry.names.includes(p.name)) entry.names.push(p.name);
-        people.set(p.key, entry);
-      }
-      for (const d of idx.definitions) {
-        const prev = definitions.get(d.iri);
-        definitions.set(d.iri, mergeDefinitions(prev, d.definition));
-      }
-    }
-  }
+  const rows: Json[] = requests.flatMap((r) =>
+    r.statements.map((s) => ({
+      id: s.id,
+      stored: s.stored,
+      verb_iri: s.verb.id,
+      registration: s.context?.registration ?? null,
+      ref_id: refTarget(s) ?? null,
+      credential: r.credential,
+      statement: s,
+    })),
+  );
+  const index = indexBatch(requests.flatMap((r) => r.statements));
   const res = await tx.query<{ id: string }>(
     `WITH input AS (
        SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id uuid, stored timestamptz, verb_iri text,
@@ -111,15 +88,10 @@ export async function insertStatementsFast(
      SELECT id::text FROM ins`,
     [
       JSON.stringify(rows),
-      JSON.stringify(agents),
-      JSON.stringify(activities),
-      JSON.stringify(sortedBy([...people.values()], (p) => p.key)),
-      JSON.stringify(
-        sortedBy(
-          [...definitions].map(([iri, definition]) => ({ iri, definition })),
-          (d) => d.iri,
-        ),
-      ),
+      JSON.stringify(index.agents),
+      JSON.stringify(index.activities),
+      JSON.stringify(index.people),
+      JSON.stringify(index.definitions),
       rows.map((r) => r.id),
     ],
   );

@@ -1,15 +1,10 @@
 import { AppError } from '../../core/errors.ts';
 import type { Tx } from '../../db/database.ts';
 import { enqueueManyInTx, type OutboxEntry } from '../../queue/outbox.ts';
-import {
-  MERGE_DEFINITION_ON_CONFLICT,
-  MERGE_NAMES_ON_CONFLICT,
-  mergeDefinitions,
-  sortedBy,
-} from '../model/merge-definitions.ts';
+import { MERGE_DEFINITION_ON_CONFLICT, MERGE_NAMES_ON_CONFLICT } from '../model/merge-definitions.ts';
 import { isVoiding, refTarget } from '../model/prepare-statement.ts';
 import { sameStatement } from '../model/statement-equivalence.ts';
-import { indexStatement, type Json } from '../model/statement-index.ts';
+import { indexBatch, type Json } from '../model/statement-index.ts';
 
 export interface StoreStatementsInput {
   /** Prepared statements: ids, stored, authority and version already set. */
@@ -138,23 +133,13 @@ async function insertStatements(tx: Tx, entries: { statement: Json; credential: 
   );
   const seqOf = new Map(inserted.rows.map((r) => [r.id, r.seq]));
 
-  const agentRows: { seq: string; key: string; related: boolean }[] = [];
-  const activityRows: { seq: string; iri: string; related: boolean }[] = [];
-  const people = new Map<string, { key: string; ifi: Json; names: string[] }>();
-  const definitions = new Map<string, Json>();
-  for (const s of statements) {
-    const seq = seqOf.get(s.id)!;
-    const idx = indexStatement(s);
-    for (const a of idx.agents) agentRows.push({ seq, key: a.key, related: a.related });
-    for (const a of idx.activities) activityRows.push({ seq, iri: a.iri, related: a.related });
-    for (const p of idx.people) {
-      const entry = people.get(p.key) ?? { key: p.key, ifi: p.ifi, names: [] };
-      if (p.name && !entry.names.includes(p.name)) entry.names.push(p.name);
-      people.set(p.key, entry);
-    }
-    for (const d of idx.definitions)
-      definitions.set(d.iri, mergeDefinitions(definitions.get(d.iri), d.definition));
-  }
+  const index = indexBatch(statements);
+  const agentRows = index.agents.map((a) => ({ seq: seqOf.get(a.id)!, key: a.key, related: a.related }));
+  const activityRows = index.activities.map((a) => ({
+    seq: seqOf.get(a.id)!,
+    iri: a.iri,
+    related: a.related,
+  }));
   if (agentRows.length > 0) {
     await tx.query(
       `INSERT INTO statement_agents (seq, agent_key, related)
@@ -174,7 +159,7 @@ async function insertStatements(tx: Tx, entries: { statement: Json; credential: 
   // The upserts below lock existing rows. Rows that would not change are skipped (so a learner's
   // thousandth statement takes no lock on their agent row), and the rest are written in key order, so
   // concurrent group-commit transactions always lock in the same order and cannot deadlock.
-  if (people.size > 0) {
+  if (index.people.length > 0) {
     await tx.query(
       `INSERT INTO agents (agent_key, names, ifi)
        SELECT r.key, ARRAY(SELECT jsonb_array_elements_text(r.names)), r.ifi
@@ -182,10 +167,10 @@ async function insertStatements(tx: Tx, entries: { statement: Json; credential: 
        WHERE NOT EXISTS (SELECT 1 FROM agents a WHERE a.agent_key = r.key
                          AND a.names @> ARRAY(SELECT jsonb_array_elements_text(r.names)))
        ${MERGE_NAMES_ON_CONFLICT}`,
-      [JSON.stringify(sortedBy([...people.values()], (p) => p.key))],
+      [JSON.stringify(index.people)],
     );
   }
-  if (definitions.size > 0) {
+  if (index.definitions.length > 0) {
     // Canonical definitions (xAPI 2.0 Part Two §2.4.4.1): later statements refine earlier ones, so
     // the stored definition is merged with the new one, language maps included.
     await tx.query(
@@ -193,14 +178,7 @@ async function insertStatements(tx: Tx, entries: { statement: Json; credential: 
        SELECT r.iri, r.definition FROM jsonb_to_recordset($1::jsonb) AS r(iri text, definition jsonb)
        WHERE NOT EXISTS (SELECT 1 FROM activities a WHERE a.iri = r.iri AND a.definition @> r.definition)
        ${MERGE_DEFINITION_ON_CONFLICT}`,
-      [
-        JSON.stringify(
-          sortedBy(
-            [...definitions].map(([iri, definition]) => ({ iri, definition })),
-            (d) => d.iri,
-          ),
-        ),
-      ],
+      [JSON.stringify(index.definitions)],
     );
   }
   const voidTargets = statements.filter(isVoiding).map(refTarget);
