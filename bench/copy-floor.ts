@@ -30,8 +30,8 @@ async function copy(client: pg.Client, sql: string, rows: Iterable<string>): Pro
 
 /**
  * Creates `<schema>` with tables built `LIKE` the tenant's, INCLUDING ALL (same columns, defaults,
- * CHECK constraints, primary keys and indexes) plus the same foreign keys, so COPY pays the same index
- * and constraint maintenance Crest's INSERTs do. RLS is not copied: the admin login bypasses it anyway.
+ * CHECK constraints, primary keys and indexes), so COPY pays the same index and constraint maintenance
+ * Crest's INSERTs do. (The index tables have no foreign keys since tenant migration 004.) RLS is not copied: the admin login bypasses it anyway.
  */
 export async function createFloorSchema(
   client: pg.Client,
@@ -45,10 +45,7 @@ export async function createFloorSchema(
   ];
   if (withIndexTables) {
     for (const t of ['statement_agents', 'statement_activities']) {
-      sql.push(
-        `CREATE TABLE ${schema}.${t} (LIKE ${tenantSchema}.${t} INCLUDING ALL)`,
-        `ALTER TABLE ${schema}.${t} ADD FOREIGN KEY (seq) REFERENCES ${schema}.statements (seq) ON DELETE CASCADE`,
-      );
+      sql.push(`CREATE TABLE ${schema}.${t} (LIKE ${tenantSchema}.${t} INCLUDING ALL)`);
     }
   }
   for (const s of sql) await client.query(s);
@@ -82,18 +79,20 @@ export async function copyStatements(
     const activities: string[] = [];
     for (const [i, s] of statements.entries()) {
       const idx = indexStatement(s);
-      for (const a of idx.agents) agents.push(`${i + 1}\tdemo\t${esc(a.key)}\t${a.related ? 't' : 'f'}\n`);
+      const copied = `${esc(s.verb.id)}\t${s.stored}`;
+      for (const a of idx.agents)
+        agents.push(`${i + 1}\tdemo\t${esc(a.key)}\t${a.related ? 't' : 'f'}\t${copied}\n`);
       for (const a of idx.activities)
-        activities.push(`${i + 1}\tdemo\t${esc(a.iri)}\t${a.related ? 't' : 'f'}\n`);
+        activities.push(`${i + 1}\tdemo\t${esc(a.iri)}\t${a.related ? 't' : 'f'}\t${copied}\n`);
     }
     await copy(
       client,
-      `COPY ${schema}.statement_agents (seq, tenant_id, agent_key, related) FROM STDIN`,
+      `COPY ${schema}.statement_agents (seq, tenant_id, agent_key, related, verb_iri, stored) FROM STDIN`,
       agents,
     );
     await copy(
       client,
-      `COPY ${schema}.statement_activities (seq, tenant_id, activity_iri, related) FROM STDIN`,
+      `COPY ${schema}.statement_activities (seq, tenant_id, activity_iri, related, verb_iri, stored) FROM STDIN`,
       activities,
     );
   }

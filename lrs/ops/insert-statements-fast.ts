@@ -63,14 +63,14 @@ export async function insertStatementsFast(
               r.id IN (SELECT ref_id FROM already_voided)
        FROM input r ORDER BY r.ord
        ON CONFLICT (id) DO NOTHING
-       RETURNING seq, id
+       RETURNING seq, id, verb_iri, stored
      ), ag AS (
-       INSERT INTO statement_agents (seq, agent_key, related)
-       SELECT ins.seq, a.key, a.related FROM jsonb_to_recordset($2::jsonb) AS a(id uuid, key text, related boolean)
+       INSERT INTO statement_agents (seq, agent_key, related, verb_iri, stored)
+       SELECT ins.seq, a.key, a.related, ins.verb_iri, ins.stored FROM jsonb_to_recordset($2::jsonb) AS a(id uuid, key text, related boolean)
        JOIN ins ON ins.id = a.id
      ), ac AS (
-       INSERT INTO statement_activities (seq, activity_iri, related)
-       SELECT ins.seq, a.iri, a.related FROM jsonb_to_recordset($3::jsonb) AS a(id uuid, iri text, related boolean)
+       INSERT INTO statement_activities (seq, activity_iri, related, verb_iri, stored)
+       SELECT ins.seq, a.iri, a.related, ins.verb_iri, ins.stored FROM jsonb_to_recordset($3::jsonb) AS a(id uuid, iri text, related boolean)
        JOIN ins ON ins.id = a.id
      ), pe AS (
        INSERT INTO agents (agent_key, names, ifi)

@@ -132,6 +132,34 @@ forEachDatabase(
     });
 
     test.serial(
+      `${name}: related_agents paging walks both index ranges in order, each statement once`,
+      async (t) => {
+        await createTenant(db(), 'related_paging');
+        const asInstructor = { instructor: ALICE };
+        // Alice is the actor, the instructor, or both, interleaved; Bob-only statements never match.
+        const all = Array.from({ length: 14 }, (_, i) =>
+          i % 4 === 3
+            ? stmt({ actor: BOB })
+            : stmt({ actor: i % 2 ? BOB : ALICE, context: i % 3 ? asInstructor : undefined, verb: PASSED }),
+        );
+        await store(db(), 'related_paging', all);
+        const want = all.filter((s) => s.actor.mbox === ALICE.mbox || s.context?.instructor).map((s) => s.id);
+        for (const ascending of [false, true]) {
+          const seen: string[] = [];
+          let after: string | undefined;
+          for (let page = 0; page < 20; page++) {
+            const f = { agent: 'mbox:mailto:alice@example.com', relatedAgents: true, verb: PASSED.id, ascending };
+            const r = await query(db(), 'related_paging', f, 2, { after });
+            seen.push(...ids(r));
+            after = r.next;
+            if (!after) break;
+          }
+          t.deepEqual(seen, ascending ? want : [...want].reverse(), `ascending=${ascending}`);
+        }
+      },
+    );
+
+    test.serial(
       `${name}: voiding hides the target from queries and statementId, and StatementRefs follow filters`,
       async (t) => {
         await createTenant(db(), 'voiding');

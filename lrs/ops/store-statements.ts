@@ -132,26 +132,31 @@ async function insertStatements(tx: Tx, entries: { statement: Json; credential: 
     [JSON.stringify(rows)],
   );
   const seqOf = new Map(inserted.rows.map((r) => [r.id, r.seq]));
+  // The index rows carry the statement's verb and stored time (tenant migration 004).
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const copied = (id: string) => ({
+    seq: seqOf.get(id)!,
+    verb: byId.get(id)!.verb_iri,
+    stored: byId.get(id)!.stored,
+  });
 
   const index = indexBatch(statements);
-  const agentRows = index.agents.map((a) => ({ seq: seqOf.get(a.id)!, key: a.key, related: a.related }));
-  const activityRows = index.activities.map((a) => ({
-    seq: seqOf.get(a.id)!,
-    iri: a.iri,
-    related: a.related,
-  }));
+  const agentRows = index.agents.map((a) => ({ ...copied(a.id), key: a.key, related: a.related }));
+  const activityRows = index.activities.map((a) => ({ ...copied(a.id), iri: a.iri, related: a.related }));
   if (agentRows.length > 0) {
     await tx.query(
-      `INSERT INTO statement_agents (seq, agent_key, related)
-       SELECT r.seq, r.key, r.related FROM jsonb_to_recordset($1::jsonb) AS r(seq bigint, key text, related boolean)
+      `INSERT INTO statement_agents (seq, agent_key, related, verb_iri, stored)
+       SELECT r.seq, r.key, r.related, r.verb, r.stored
+       FROM jsonb_to_recordset($1::jsonb) AS r(seq bigint, key text, related boolean, verb text, stored timestamptz)
        ON CONFLICT DO NOTHING`,
       [JSON.stringify(agentRows)],
     );
   }
   if (activityRows.length > 0) {
     await tx.query(
-      `INSERT INTO statement_activities (seq, activity_iri, related)
-       SELECT r.seq, r.iri, r.related FROM jsonb_to_recordset($1::jsonb) AS r(seq bigint, iri text, related boolean)
+      `INSERT INTO statement_activities (seq, activity_iri, related, verb_iri, stored)
+       SELECT r.seq, r.iri, r.related, r.verb, r.stored
+       FROM jsonb_to_recordset($1::jsonb) AS r(seq bigint, iri text, related boolean, verb text, stored timestamptz)
        ON CONFLICT DO NOTHING`,
       [JSON.stringify(activityRows)],
     );
