@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyServerOptions, RouteOptions } from 'fastify';
 import type { Config } from '../core/config.ts';
 import { registerContentRoutes } from '../packager/delivery/content-routes.ts';
+import { registerPlayerRoutes } from '../player-web/player-routes.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { createFastify } from './fastify.ts';
 
@@ -20,5 +21,6 @@ export function buildContentApp(
   const app = createFastify(deps.config, options.logger, onRoute);
   app.get('/healthz', async () => ({ status: 'ok' }));
   registerContentRoutes(app, { blobs: deps.blobs, signingKey: deps.config.contentSigning?.key });
+  registerPlayerRoutes(app);
   return app;
 }

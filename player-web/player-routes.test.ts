@@ -1,0 +1,42 @@
+import test from 'ava';
+import Fastify from 'fastify';
+import { registerPlayerRoutes } from './player-routes.ts';
+
+const app = Fastify();
+registerPlayerRoutes(app, { frameAncestors: "'self' https://lms.example.com" });
+test.after.always(() => app.close());
+
+test('the launch page: HTML, revalidated, frameable by the configured ancestors, never X-Frame-Options', async (t) => {
+  const res = await app.inject('/player/launch.html');
+  t.is(res.statusCode, 200);
+  t.is(res.headers['content-type'], 'text/html; charset=utf-8');
+  t.is(res.headers['cache-control'], 'no-cache');
+  t.is(res.headers['content-security-policy'], "frame-ancestors 'self' https://lms.example.com");
+  t.is(res.headers['x-frame-options'], undefined);
+  t.regex(res.body, /<script src="\/player\/player\.js\?v=[\w-]{12}" defer>/);
+  t.regex(res.body, /\/player\/vendor\/scorm2004\.min\.js\?v=/);
+  const again = await app.inject({ url: '/player/launch.html', headers: { 'if-none-match': res.headers.etag } });
+  t.is(again.statusCode, 304);
+});
+
+test('the bundle and scorm-again: JavaScript, immutable when versioned, gzip when asked, 304 on ETag', async (t) => {
+  const page = await app.inject('/player/launch.html');
+  for (const m of page.body.matchAll(/"(\/player\/[^"]+\?v=[^"]+)"/g)) {
+    const url = m[1]!;
+    const res = await app.inject(url);
+    t.is(res.statusCode, 200, url);
+    t.is(res.headers['content-type'], 'application/javascript; charset=utf-8');
+    t.is(res.headers['cache-control'], 'public, max-age=31536000, immutable');
+    t.truthy(res.headers.etag);
+    t.notRegex(res.body, /sourceMappingURL/);
+    const gz = await app.inject({ url, headers: { 'accept-encoding': 'gzip, br' } });
+    t.is(gz.headers['content-encoding'], 'gzip');
+    t.true(gz.rawPayload.length < res.rawPayload.length);
+    const cached = await app.inject({ url, headers: { 'if-none-match': res.headers.etag } });
+    t.is(cached.statusCode, 304);
+  }
+  const scorm12 = await app.inject('/player/vendor/scorm12.min.js');
+  t.regex(scorm12.body, /Scorm12API/);
+  t.is(scorm12.headers['cache-control'], 'no-cache');
+  t.is((await app.inject('/player/nope.js')).statusCode, 404);
+});

@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/*
+ * The player shell on the content listener: /player/launch.html, its bundle and scorm-again's dist files.
+ * It must be same-origin with /content/… so a SCO's walk up window.parent finds window.API (API.md,
+ * "Origins"). This is the only Node code in player-web; everything under src/ runs in the browser.
+ */
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+
+interface Asset {
+  body: Buffer;
+  gzip: Buffer;
+  etag: string;
+  type: string;
+}
+
+function asset(body: Buffer, type: string): Asset {
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  return { body, gzip: gzipSync(body), etag, type };
+}
+
+export interface PlayerRoutesOptions {
+  /**
+   * CSP frame-ancestors sources allowed to embed the player, e.g. "https://lms.example.com". Default `*`:
+   * the player is made to be embedded in any integrator's page, and its only secret is the launch token
+   * in the URL fragment, which the embedding page already had.
+   */
+  frameAncestors?: string;
+}
+
+/** Builds src/main.ts once (esbuild, in memory) and keeps the result for the life of the process. */
+async function buildBundle(): Promise<Buffer> {
+  const esbuild = await import('esbuild');
+  const result = await esbuild.build({
+    entryPoints: [path.join(HERE, 'src', 'main.ts')],
+    bundle: true,
+    format: 'iife',
+    target: ['chrome100', 'firefox100', 'safari15'],
+    minify: true,
+    write: false,
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+  return Buffer.from(result.outputFiles[0]!.contents);
+}
+
+async function loadAssets(frameAncestors: string) {
+  const scormAgainDist = path.dirname(require.resolve('scorm-again/scorm12'));
+  const [bundle, html, scorm12, scorm2004] = await Promise.all([
+    buildBundle(),
+    readFile(path.join(HERE, 'src', 'launch.html'), 'utf8'),
+    readFile(path.join(scormAgainDist, 'scorm12.min.js')),
+    readFile(path.join(scormAgainDist, 'scorm2004.min.js')),
+  ]);
+  const js = 'application/javascript; charset=utf-8';
+  const files = {
+    'player.js': asset(bundle, js),
+    'vendor/scorm12.min.js': asset(stripSourceMap(scorm12), js),
+    'vendor/scorm2004.min.js': asset(stripSourceMap(scorm2004), js),
+  };
+  // Versioned URLs: the page is revalidated on every load (no-cache + ETag), the scripts are immutable.
+  const v = (name: keyof typeof files) => `/player/${name}?v=${files[name].etag.slice(1, 13)}`;
+  const page = html
+    .replace('%PLAYER_JS%', v('player.js'))
+    .replace('%SCORM12_JS%', v('vendor/scorm12.min.js'))
+    .replace('%SCORM2004_JS%', v('vendor/scorm2004.min.js'));
+  return { files, page: asset(Buffer.from(page), 'text/html; charset=utf-8'), frameAncestors };
+}
+
+/** The dist files name a .map we do not serve; a devtools 404 for it is noise. */
+function stripSourceMap(js: Buffer): Buffer {
+  return Buffer.from(js.toString('utf8').replace(/\n\/\/# sourceMappingURL=\S+\s*$/, '\n'));
+}
+
+function send(request: FastifyRequest, reply: FastifyReply, a: Asset, cacheControl: string) {
+  reply.header('content-type', a.type);
+  reply.header('etag', a.etag);
+  reply.header('cache-control', cacheControl);
+  reply.header('x-content-type-options', 'nosniff');
+  reply.header('vary', 'accept-encoding');
+  if (request.headers['if-none-match'] === a.etag) return reply.status(304).send();
+  const gzip = /\bgzip\b/.test(String(request.headers['accept-encoding'] ?? ''));
+  if (gzip) reply.header('content-encoding', 'gzip');
+  return reply.send(gzip ? a.gzip : a.body);
+}
+
+export function registerPlayerRoutes(app: FastifyInstance, options: PlayerRoutesOptions = {}): void {
+  const frameAncestors = options.frameAncestors ?? '*';
+  let assets: ReturnType<typeof loadAssets> | undefined;
+  // Built on first request, not at registration: the API-only and CLI paths never pay for esbuild.
+  const get = () => {
+    assets ??= loadAssets(frameAncestors);
+    assets.catch(() => {
+      assets = undefined;
+    });
+    return assets;
+  };
+
+  app.get('/player/launch.html', async (request, reply) => {
+    const { page } = await get();
+    // frame-ancestors instead of X-Frame-Options: XFO can only say DENY/SAMEORIGIN, and the player is
+    // meant to be framed by integrators' pages on other origins.
+    reply.header('content-security-policy', `frame-ancestors ${frameAncestors}`);
+    // The launch token travels in the fragment, which is never sent; no-referrer keeps ?api= private too.
+    reply.header('referrer-policy', 'no-referrer');
+    return send(request, reply, page, 'no-cache');
+  });
+
+  app.get('/player/*', async (request, reply) => {
+    const name = (request.params as { '*': string })['*'];
+    const { files } = await get();
+    const a = (files as Record<string, Asset>)[name];
+    if (!a)
+      return reply.status(404).send({ error: { code: 'NOT_FOUND', message: `No player file ${name}.` } });
+    const versioned = typeof (request.query as { v?: string }).v === 'string';
+    return send(request, reply, a, versioned ? 'public, max-age=31536000, immutable' : 'no-cache');
+  });
+}
