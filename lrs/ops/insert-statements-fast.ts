@@ -73,16 +73,18 @@ export async function insertStatementsFast(
        SELECT ins.seq, a.iri, a.related, ins.verb_iri, ins.stored FROM jsonb_to_recordset($3::jsonb) AS a(id uuid, iri text, related boolean)
        JOIN ins ON ins.id = a.id
      ), pe AS (
+       -- OFFSET 0 keeps each NOT EXISTS a per-row primary-key probe; pulled up into an anti-join, the
+       -- planner hashes the whole agents (or activities) table on every flush.
        INSERT INTO agents (agent_key, names, ifi)
        SELECT p.key, ARRAY(SELECT jsonb_array_elements_text(p.names)), p.ifi
        FROM jsonb_to_recordset($4::jsonb) AS p(key text, names jsonb, ifi jsonb)
        WHERE NOT EXISTS (SELECT 1 FROM agents x WHERE x.agent_key = p.key
-                         AND x.names @> ARRAY(SELECT jsonb_array_elements_text(p.names)))
+                         AND x.names @> ARRAY(SELECT jsonb_array_elements_text(p.names)) OFFSET 0)
        ${MERGE_NAMES_ON_CONFLICT}
      ), de AS (
        INSERT INTO activities (iri, definition)
        SELECT d.iri, d.definition FROM jsonb_to_recordset($5::jsonb) AS d(iri text, definition jsonb)
-       WHERE NOT EXISTS (SELECT 1 FROM activities x WHERE x.iri = d.iri AND x.definition @> d.definition)
+       WHERE NOT EXISTS (SELECT 1 FROM activities x WHERE x.iri = d.iri AND x.definition @> d.definition OFFSET 0)
        ${MERGE_DEFINITION_ON_CONFLICT}
      )
      SELECT id::text FROM ins`,

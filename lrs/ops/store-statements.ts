@@ -164,13 +164,14 @@ async function insertStatements(tx: Tx, entries: { statement: Json; credential: 
   // The upserts below lock existing rows. Rows that would not change are skipped (so a learner's
   // thousandth statement takes no lock on their agent row), and the rest are written in key order, so
   // concurrent group-commit transactions always lock in the same order and cannot deadlock.
+  // OFFSET 0 keeps each NOT EXISTS a per-row primary-key probe instead of a hash of the whole table.
   if (index.people.length > 0) {
     await tx.query(
       `INSERT INTO agents (agent_key, names, ifi)
        SELECT r.key, ARRAY(SELECT jsonb_array_elements_text(r.names)), r.ifi
        FROM jsonb_to_recordset($1::jsonb) AS r(key text, names jsonb, ifi jsonb)
        WHERE NOT EXISTS (SELECT 1 FROM agents a WHERE a.agent_key = r.key
-                         AND a.names @> ARRAY(SELECT jsonb_array_elements_text(r.names)))
+                         AND a.names @> ARRAY(SELECT jsonb_array_elements_text(r.names)) OFFSET 0)
        ${MERGE_NAMES_ON_CONFLICT}`,
       [JSON.stringify(index.people)],
     );
@@ -181,7 +182,7 @@ async function insertStatements(tx: Tx, entries: { statement: Json; credential: 
     await tx.query(
       `INSERT INTO activities (iri, definition)
        SELECT r.iri, r.definition FROM jsonb_to_recordset($1::jsonb) AS r(iri text, definition jsonb)
-       WHERE NOT EXISTS (SELECT 1 FROM activities a WHERE a.iri = r.iri AND a.definition @> r.definition)
+       WHERE NOT EXISTS (SELECT 1 FROM activities a WHERE a.iri = r.iri AND a.definition @> r.definition OFFSET 0)
        ${MERGE_DEFINITION_ON_CONFLICT}`,
       [JSON.stringify(index.definitions)],
     );
