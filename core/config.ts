@@ -22,6 +22,7 @@ const EnvSchema = z.object({
     .min(60_000)
     .default(12 * 3600_000),
   CREST_PUBLIC_URL: z.url().optional(),
+  CREST_LAUNCH_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
   CREST_DATABASE: z.enum(['pglite', 'postgres']).optional(),
   DATABASE_URL: z
     .string()
@@ -78,6 +79,11 @@ export interface Config {
   contentPort: number;
   /** Where players load course files from: a CDN in production, else the content listener. */
   contentBaseUrl: string | undefined;
+  /**
+   * Signs runtime launch tokens. When unset, the runtime derives a key from the admin token (itself
+   * generated once into the data folder), so every process sharing a data folder or CREST_ADMIN_TOKEN agrees.
+   */
+  launchSigningKey: string | undefined;
   /** When set, course content is private and launch URLs carry a signed, expiring path token. */
   contentSigning: { key: string; ttlMs: number } | undefined;
   database:
@@ -135,6 +141,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl: e.CREST_PUBLIC_URL,
     contentPort: e.CREST_CONTENT_PORT ?? (e.PORT === 0 ? 0 : e.PORT + 1),
     contentBaseUrl: e.CREST_CONTENT_BASE_URL,
+    launchSigningKey: e.CREST_LAUNCH_SIGNING_KEY,
     contentSigning: e.CREST_CONTENT_SIGNING_KEY
       ? { key: e.CREST_CONTENT_SIGNING_KEY, ttlMs: e.CREST_CONTENT_URL_TTL_MS }
       : undefined,

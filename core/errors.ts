@@ -24,6 +24,11 @@ export const ERROR_CODES = {
   CONFIG_INVALID: { status: 500, message: 'The configuration is invalid.' },
   DATABASE_UNAVAILABLE: { status: 503, message: 'The database is unreachable.' },
   DATA_DIR_LOCKED: { status: 503, message: 'The data folder is in use by another Crest process.' },
+  LAUNCH_TOKEN_INVALID: { status: 401, message: 'The launch link is invalid or has expired.' },
+  CMI_INVALID: { status: 400, message: 'The CMI data breaks the SCORM data model.' },
+  STALE_COMMIT: { status: 409, message: 'A newer commit is already stored.' },
+  ATTEMPT_CLOSED: { status: 409, message: 'The attempt is no longer the current one.' },
+  MAX_ATTEMPTS_REACHED: { status: 409, message: 'The registration has used all its attempts.' },
   INTERNAL: { status: 500, message: 'Internal error.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -1,0 +1,107 @@
+import type { ScoInfo } from '../course-info.ts';
+import type { CmiTree } from './data-model.ts';
+import { valueAt } from './tree.ts';
+
+export type Completion = 'completed' | 'incomplete' | 'not attempted' | 'unknown';
+export type Success = 'passed' | 'failed' | 'unknown';
+
+export interface ScoStatus {
+  completion: Completion;
+  success: Success;
+  /** -1..1; SCORM 1.2 raw scores are normalised 0–100, so scaled = raw / 100 (xAPI SCORM Profile §6 "Score"). */
+  scoreScaled: number | null;
+  /** The SCO asked to be resumed next time (cmi.core.exit / cmi.exit = suspend). */
+  suspended: boolean;
+  /** This session's cmi.core.session_time / cmi.session_time, in seconds. */
+  sessionSeconds: number;
+}
+
+/** SCORM 1.2 CMITimespan HHHH:MM:SS.SS → seconds. */
+export function timespanSeconds(v: string): number {
+  const m = /^(\d{2,4}):(\d{2}):(\d{2}(?:\.\d{1,2})?)$/.exec(v);
+  return m ? Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) : 0;
+}
+
+/** ISO 8601 duration (SCORM 2004 timeinterval) → seconds; a year is 365 days and a month 30, as scorm-again does. */
+export function durationSeconds(v: string): number {
+  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(v);
+  if (!m) return 0;
+  const [, y, mo, d, h, mi, s] = m.map((x) => Number(x ?? 0));
+  return (y! * 365 + mo! * 30 + d!) * 86400 + h! * 3600 + mi! * 60 + s!;
+}
+
+/** Seconds → ISO 8601 duration with 0.01 s precision, as xAPI result.duration wants it. */
+export function isoDuration(seconds: number): string {
+  const cs = Math.round(seconds * 100);
+  const h = Math.floor(cs / 360000);
+  const m = Math.floor((cs % 360000) / 6000);
+  const s = (cs % 6000) / 100;
+  return `PT${h}H${m}M${s}S`;
+}
+
+/** Seconds → SCORM 1.2 CMITimespan (HHHH:MM:SS.SS). */
+export function cmiTimespan(seconds: number): string {
+  const cs = Math.round(seconds * 100);
+  const h = Math.min(Math.floor(cs / 360000), 9999);
+  const m = Math.floor((cs % 360000) / 6000);
+  const s = Math.floor((cs % 6000) / 100);
+  const frac = cs % 100;
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${pad(h, 4)}:${pad(m)}:${pad(s)}${frac ? `.${pad(frac)}` : ''}`;
+}
+
+function num(v: string): number | null {
+  return v === '' ? null : Number(v);
+}
+
+/**
+ * SCORM 1.2: cmi.core.lesson_status, except that when the item has a mastery score and the SCO reported a raw
+ * score, the LMS decides passed/failed by comparing them (SCORM 1.2 RTE §3.4 cmi.core.lesson_status and
+ * cmi.student_data.mastery_score; always in credit mode here).
+ */
+function status12(cmi: CmiTree, sco: ScoInfo): ScoStatus {
+  let status = valueAt(cmi, 'core.lesson_status');
+  const raw = num(valueAt(cmi, 'core.score.raw'));
+  if (sco.masteryScore !== undefined && raw !== null) status = raw >= sco.masteryScore ? 'passed' : 'failed';
+  const completion: Completion =
+    status === 'completed' || status === 'passed'
+      ? 'completed'
+      : status === '' || status === 'not attempted'
+        ? 'not attempted'
+        : 'incomplete';
+  const success: Success = status === 'passed' ? 'passed' : status === 'failed' ? 'failed' : 'unknown';
+  return {
+    completion,
+    success,
+    scoreScaled: raw === null ? null : Math.max(-1, Math.min(1, raw / 100)),
+    suspended: valueAt(cmi, 'core.exit') === 'suspend',
+    sessionSeconds: timespanSeconds(valueAt(cmi, 'core.session_time')),
+  };
+}
+
+/**
+ * SCORM 2004: cmi.completion_status and cmi.success_status, except that the LMS evaluates them itself when the
+ * manifest gives a completion threshold and the SCO reports progress_measure (RTE §4.2 cmi.completion_status),
+ * or a scaled passing score and the SCO reports score.scaled (RTE §4.2 cmi.success_status).
+ */
+function status2004(cmi: CmiTree, sco: ScoInfo): ScoStatus {
+  let completion = (valueAt(cmi, 'completion_status') || 'unknown') as Completion;
+  const progress = num(valueAt(cmi, 'progress_measure'));
+  if (sco.completionThreshold !== undefined && progress !== null)
+    completion = progress >= sco.completionThreshold ? 'completed' : 'incomplete';
+  let success = (valueAt(cmi, 'success_status') || 'unknown') as Success;
+  const scaled = num(valueAt(cmi, 'score.scaled'));
+  if (sco.scaledPassingScore !== undefined && scaled !== null)
+    success = scaled >= sco.scaledPassingScore ? 'passed' : 'failed';
+  return {
+    completion,
+    success,
+    scoreScaled: scaled,
+    suspended: valueAt(cmi, 'exit') === 'suspend',
+    sessionSeconds: durationSeconds(valueAt(cmi, 'session_time')),
+  };
+}
+
+export function scoStatus(standard: 'scorm12' | 'scorm2004', cmi: CmiTree, sco: ScoInfo): ScoStatus {
+  return standard === 'scorm12' ? status12(cmi, sco) : status2004(cmi, sco);
+}

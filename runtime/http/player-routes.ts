@@ -1,0 +1,93 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, isAppError } from '../../core/errors.ts';
+import { withTenant } from '../../db/with-tenant.ts';
+import { signContentScope } from '../../packager/delivery/content-signing.ts';
+import { buildLaunchData } from '../launch-data.ts';
+import { type LaunchClaims, verifyLaunchToken } from '../launch-token.ts';
+import { openLaunch } from '../ops/open-launch.ts';
+import { apiBaseOf } from './integrator-routes.ts';
+import { parseCommitBody } from './request-bodies.ts';
+import type { RuntimeRouteDeps } from './runtime-deps.ts';
+
+type TokenRequest = FastifyRequest<{ Params: { token: string } }>;
+
+/**
+ * runtime/API.md answers player errors flat: {"error": CODE, "message": …, ...details} (e.g. the stored
+ * "seq" of a STALE_COMMIT, the "element" and "rule" of a CMI_INVALID), unlike the integrator API's nested
+ * {error: {code, message}}; the player is coded against that shape.
+ */
+function playerError(err: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) {
+  let e: AppError;
+  if (isAppError(err)) e = err;
+  else if ((err as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    e = new AppError('PAYLOAD_TOO_LARGE', err.message);
+  else if ((err as FastifyError).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    e = new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the commit as application/json or text/plain.');
+  else if (err instanceof SyntaxError || ((err as FastifyError).statusCode ?? 500) < 500)
+    e = new AppError('BAD_REQUEST', `Malformed request: ${err.message}`);
+  else e = new AppError('INTERNAL');
+  if (e.status >= 500) request.log.error({ err }, 'runtime request failed');
+  reply.status(e.status).send({ error: e.code, message: e.message, ...e.details });
+}
+
+function contentBaseFor(deps: RuntimeRouteDeps, claims: LaunchClaims, courseId: string, version: number) {
+  const scope = `${claims.tenant}/${courseId}/v${version}`;
+  const signed = deps.contentSigning
+    ? `${signContentScope(deps.contentSigning.key, scope, deps.contentSigning.ttlMs)}/${scope}`
+    : scope;
+  return `${deps.contentBaseUrl()}/content/${signed}/`;
+}
+
+/**
+ * The player API (runtime/API.md), on the API origin with the launch token in the path: CORS is open (`*`,
+ * no credentials), because the token is the whole authority and it grants one registration only.
+ */
+export function registerPlayerRoutes(app: FastifyInstance, deps: RuntimeRouteDeps): void {
+  app.setErrorHandler(playerError);
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('access-control-allow-origin', '*');
+  });
+  // A JSON POST from the content origin is preflighted; sendBeacon's text/plain is not.
+  const preflight = async (_request: FastifyRequest, reply: FastifyReply) => {
+    reply
+      .status(204)
+      .header('access-control-allow-methods', 'GET, POST, OPTIONS')
+      .header('access-control-allow-headers', 'Content-Type, X-Request-Id')
+      .header('access-control-max-age', '86400')
+      .send();
+  };
+  app.options('/runtime/v1/launch/:token', preflight);
+  app.options('/runtime/v1/sessions/:token/commits', preflight);
+
+  app.get('/runtime/v1/launch/:token', async (request: TokenRequest, reply) => {
+    const claims = verifyLaunchToken(deps.launchKey, request.params.token);
+    const opened = await withTenant(deps.db, claims.tenant, (tx) =>
+      openLaunch(tx, { tenant: claims.tenant, registrationId: claims.registration }),
+    );
+    reply.header('cache-control', 'no-store');
+    return buildLaunchData(opened, {
+      contentBase: contentBaseFor(deps, claims, opened.course.courseId, opened.course.version),
+      commitUrl: `${apiBaseOf(deps, request)}/runtime/v1/sessions/${request.params.token}/commits`,
+      exitUrl: claims.exitUrl,
+    });
+  });
+
+  app.post('/runtime/v1/sessions/:token/commits', async (request: TokenRequest, reply) => {
+    const claims = verifyLaunchToken(deps.launchKey, request.params.token);
+    const body = parseCommitBody(request.body);
+    const answer = await deps.writer.commit({
+      tenant: claims.tenant,
+      registrationId: claims.registration,
+      ...body,
+    });
+    reply.header('cache-control', 'no-store');
+    return answer;
+  });
+
+  // A short link on the API origin: integrators can hand out /launch/<token> and it lands in the player.
+  app.get('/launch/:token', async (request: TokenRequest, reply) => {
+    verifyLaunchToken(deps.launchKey, request.params.token);
+    const api = encodeURIComponent(apiBaseOf(deps, request));
+    reply.redirect(`${deps.contentBaseUrl()}/player/launch.html?api=${api}#${request.params.token}`, 302);
+  });
+}

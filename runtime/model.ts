@@ -1,0 +1,114 @@
+import type { Json } from '../lrs/model/statement-index.ts';
+import type { CmiTree } from './cmi/data-model.ts';
+
+/** Attempts a registration may use when neither it nor the request names a limit. */
+export const DEFAULT_MAX_ATTEMPTS = 10;
+
+export interface Learner {
+  objectType: 'Agent';
+  name: string;
+  account?: { homePage: string; name: string };
+  mbox?: string;
+}
+
+export interface Registration {
+  id: string;
+  courseId: string;
+  version: number;
+  learner: Learner;
+  maxAttempts: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Attempt {
+  id: string;
+  registrationId: string;
+  number: number;
+  completion: string;
+  success: string;
+  score: number | null;
+  totalSeconds: number;
+  completedAt: string | null;
+  suspendedSco: string | null;
+  sequencingState: Json | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ScoState {
+  attemptId: string;
+  sco: string;
+  seq: number;
+  commitHash: string;
+  cmi: CmiTree;
+  completion: string;
+  success: string;
+  scoreScaled: number | null;
+  totalSeconds: number;
+  sessionSeconds: number;
+  terminated: boolean;
+  suspended: boolean;
+  updatedAt: string;
+}
+
+/** The learner's id as SCORM's cmi.core.student_id / cmi.learner_id: the account name, else the mbox. */
+export function learnerId(learner: Learner): string {
+  return learner.account?.name ?? learner.mbox ?? '';
+}
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const iso = (v: unknown): string => new Date(v as string).toISOString();
+
+export function toRegistration(r: Record<string, unknown>): Registration {
+  return {
+    id: String(r.id),
+    courseId: String(r.course_id),
+    version: Number(r.version),
+    learner: r.learner as Learner,
+    maxAttempts: num(r.max_attempts) ?? DEFAULT_MAX_ATTEMPTS,
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
+  };
+}
+
+export function toAttempt(r: Record<string, unknown>): Attempt {
+  return {
+    id: String(r.id),
+    registrationId: String(r.registration_id),
+    number: Number(r.number),
+    completion: String(r.completion),
+    success: String(r.success),
+    score: num(r.score),
+    totalSeconds: Number(r.total_seconds),
+    completedAt: r.completed_at ? iso(r.completed_at) : null,
+    suspendedSco: (r.suspended_sco as string | null) ?? null,
+    sequencingState: (r.sequencing_state as Json) ?? null,
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
+  };
+}
+
+export function toScoState(r: Record<string, unknown>): ScoState {
+  return {
+    attemptId: String(r.attempt_id),
+    sco: String(r.sco),
+    seq: Number(r.seq),
+    commitHash: String(r.commit_hash),
+    cmi: r.cmi as CmiTree,
+    completion: String(r.completion),
+    success: String(r.success),
+    scoreScaled: num(r.score_scaled),
+    totalSeconds: Number(r.total_seconds),
+    sessionSeconds: Number(r.session_seconds),
+    terminated: Boolean(r.terminated),
+    suspended: Boolean(r.suspended),
+    updatedAt: iso(r.updated_at),
+  };
+}
+
+export const ATTEMPT_COLUMNS = `id::text, registration_id::text, number, completion, success, score, total_seconds,
+  completed_at, suspended_sco, sequencing_state, created_at, updated_at`;
+export const SCO_STATE_COLUMNS = `attempt_id::text, sco, seq, commit_hash, cmi, completion, success, score_scaled,
+  total_seconds, session_seconds, terminated, suspended, updated_at`;
+export const REGISTRATION_COLUMNS = `id::text, course_id::text, version, learner, max_attempts, created_at, updated_at`;

@@ -1,0 +1,376 @@
+import { AppError } from '../../core/errors.ts';
+import type { Tx } from '../../db/database.ts';
+import { agentKey } from '../../lrs/input/agent-key.ts';
+import { prepareStatement } from '../../lrs/model/prepare-statement.ts';
+import type { Json } from '../../lrs/model/statement-index.ts';
+import { putDocument } from '../../lrs/ops/put-document.ts';
+import { storeStatementRequests } from '../../lrs/ops/store-statements.ts';
+import type { OutboxEntry } from '../../queue/outbox.ts';
+import type { CmiTree } from '../cmi/data-model.ts';
+import { type CourseStatus, rollupCourse, type ScoOutcome } from '../cmi/rollup.ts';
+import { type ScoStatus, scoStatus } from '../cmi/sco-status.ts';
+import { valueAt } from '../cmi/tree.ts';
+import { dataModelFor, validateCmi } from '../cmi/validate-cmi.ts';
+import { type Learner, SCO_STATE_COLUMNS, type ScoState, toScoState } from '../model.ts';
+import { attemptIri, courseIri, SUSPEND_DATA_STATE_ID, scoIri } from '../xapi/activity-iris.ts';
+import {
+  courseCompletedStatement,
+  deriveStatements,
+  type StatementScope,
+} from '../xapi/profile-statements.ts';
+import { type CourseVersionInfo, loadCourseVersion } from './load-course-version.ts';
+
+/** The outbox queue of course completions (certificates, notifications, compliance). */
+export const COURSE_COMPLETED_QUEUE = 'course-completed';
+
+export interface CommitInput {
+  tenant: string;
+  /** From the launch token: the only registration this commit may touch. */
+  registrationId: string;
+  attemptId: string;
+  sco: string;
+  seq: number;
+  /** The CMI tree as the player sent it; validated here. */
+  cmi: unknown;
+  terminated: boolean;
+  navRequest: string | null;
+  sequencingState: Json | undefined;
+  /** SHA-256 of the canonical commit, to tell a retry of the stored commit from a different one. */
+  hash: string;
+}
+
+export interface CommitAnswer {
+  seq: number;
+  sco: { completion: string; success: string; score: number | null };
+  course: { completion: string; success: string; score: number | null; complete: boolean };
+}
+
+export interface CommitOptions {
+  /** CREST_PUBLIC_URL, for activity IRIs and the statements' authority; URNs without it. */
+  publicUrl: string | undefined;
+  now?: () => Date;
+}
+
+interface AttemptRow {
+  id: string;
+  registration_id: string;
+  course_id: string;
+  version: number;
+  learner: Learner;
+  completed_at: Date | null;
+  suspended_sco: string | null;
+  current: boolean;
+}
+
+interface AttemptWork {
+  row: AttemptRow;
+  course: CourseVersionInfo;
+  states: Map<string, ScoState>;
+  dirty: boolean;
+  status?: CourseStatus;
+  completedAt: string | null;
+  suspendedSco: string | null;
+  sequencingState?: Json;
+}
+
+function outcomeOf(s: ScoState): ScoOutcome {
+  return {
+    completion: s.completion as ScoOutcome['completion'],
+    success: s.success as ScoOutcome['success'],
+    scoreScaled: s.scoreScaled,
+    totalSeconds: s.totalSeconds,
+  };
+}
+
+function courseStatusOf(work: AttemptWork): CourseStatus {
+  const scoIds = [...work.course.scos.values()].filter((s) => s.scormType === 'sco').map((s) => s.id);
+  return rollupCourse(scoIds, new Map([...work.states].map(([k, v]) => [k, outcomeOf(v)])));
+}
+
+function answerOf(state: ScoState, course: CourseStatus): CommitAnswer {
+  return {
+    seq: state.seq,
+    sco: { completion: state.completion, success: state.success, score: state.scoreScaled },
+    course: {
+      completion: course.completion,
+      success: course.success,
+      score: course.score,
+      complete: course.complete,
+    },
+  };
+}
+
+/**
+ * Applies a group of CMI commits in the caller's tenant transaction, each judged alone (an AppError in its
+ * slot stores nothing of that commit), in order, so two commits of one SCO in a group behave as if sent one
+ * after the other. Per commit: the attempt must be the registration's current one (ATTEMPT_CLOSED), the seq
+ * must be new (STALE_COMMIT; the same seq with the same content answers again as a retry), and the CMI must
+ * pass the data model (CMI_INVALID). Then, in this same transaction: the SCO state, the xAPI SCORM Profile
+ * statements of what changed, the suspend_data State document, the course rollup, and, the first time the
+ * course is completed or passed in the attempt, the course statement and a course.completed outbox row.
+ * The attempts are locked in id order, so concurrent groups cannot deadlock and commits of one attempt
+ * serialise.
+ */
+export async function commitCmi(
+  tx: Tx,
+  commits: readonly CommitInput[],
+  options: CommitOptions,
+): Promise<(CommitAnswer | AppError)[]> {
+  const now = (options.now ?? (() => new Date()))();
+  const timestamp = now.toISOString();
+  const tenant = commits[0]?.tenant ?? '';
+  const attemptIds = [...new Set(commits.map((c) => c.attemptId))].sort();
+  const attemptRows = await tx.query<AttemptRow>(
+    `SELECT a.id::text, a.registration_id::text, r.course_id::text, r.version, r.learner, a.completed_at,
+            a.suspended_sco,
+            a.number = (SELECT max(x.number) FROM attempts x WHERE x.registration_id = a.registration_id) AS current
+     FROM attempts a JOIN registrations r ON r.id = a.registration_id
+     WHERE a.id = ANY($1::uuid[]) ORDER BY a.id FOR UPDATE OF a`,
+    [attemptIds],
+  );
+  const stateRows = await tx.query(
+    `SELECT ${SCO_STATE_COLUMNS} FROM sco_states WHERE attempt_id = ANY($1::uuid[])`,
+    [attemptIds],
+  );
+  const work = new Map<string, AttemptWork>();
+  for (const row of attemptRows.rows) {
+    const course = await loadCourseVersion(tx, tenant, row.course_id, row.version);
+    if (!course) continue;
+    work.set(row.id, {
+      row,
+      course,
+      states: new Map(),
+      dirty: false,
+      completedAt: row.completed_at ? new Date(row.completed_at).toISOString() : null,
+      suspendedSco: row.suspended_sco,
+    });
+  }
+  for (const r of stateRows.rows) {
+    const s = toScoState(r);
+    work.get(s.attemptId)?.states.set(s.sco, s);
+  }
+
+  const statements: Json[] = [];
+  const events: OutboxEntry[] = [];
+  const documents = new Map<
+    string,
+    { activityIri: string; agentKey: string; registration: string; body: string }
+  >();
+  const changed = new Map<string, ScoState>();
+
+  const outcomes = commits.map((c): CommitAnswer | AppError => {
+    try {
+      const w = work.get(c.attemptId);
+      if (!w || w.row.registration_id !== c.registrationId || !w.row.current) {
+        throw new AppError(
+          'ATTEMPT_CLOSED',
+          `Attempt ${c.attemptId} is not the current attempt of this registration; launch again.`,
+        );
+      }
+      const sco = w.course.scos.get(c.sco);
+      if (sco?.scormType !== 'sco') {
+        throw new AppError('BAD_REQUEST', `The course has no SCO "${c.sco}".`, { sco: c.sco });
+      }
+      const prev = w.states.get(c.sco);
+      if (prev && c.seq <= prev.seq) {
+        if (c.seq === prev.seq && c.hash === prev.commitHash)
+          return answerOf(prev, w.status ?? courseStatusOf(w));
+        throw new AppError(
+          'STALE_COMMIT',
+          `Commit ${c.seq} is not newer than the stored commit ${prev.seq}.`,
+          {
+            seq: prev.seq,
+          },
+        );
+      }
+      const model = dataModelFor(w.course.standard);
+      const cmi: CmiTree = validateCmi(model, c.cmi);
+      const status: ScoStatus = scoStatus(w.course.standard, cmi, sco);
+      const base = prev ? (prev.terminated ? prev.totalSeconds : prev.totalSeconds - prev.sessionSeconds) : 0;
+      const next: ScoState = {
+        attemptId: c.attemptId,
+        sco: c.sco,
+        seq: c.seq,
+        commitHash: c.hash,
+        cmi,
+        completion: status.completion,
+        success: status.success,
+        scoreScaled: status.scoreScaled,
+        totalSeconds: base + status.sessionSeconds,
+        sessionSeconds: status.sessionSeconds,
+        terminated: c.terminated,
+        suspended: status.suspended,
+        updatedAt: timestamp,
+      };
+
+      const course = { iri: courseIri(options.publicUrl, w.course.courseId), title: w.course.title };
+      const scope: StatementScope = {
+        actor: w.row.learner,
+        registration: w.row.registration_id,
+        attemptId: c.attemptId,
+        course,
+        sco: { id: sco.id, title: sco.title },
+        timestamp,
+      };
+      const prevSnapshot = prev
+        ? {
+            cmi: prev.cmi,
+            terminated: prev.terminated,
+            status: { ...scoStatus(w.course.standard, prev.cmi, sco), suspended: prev.suspended },
+          }
+        : undefined;
+      const mine = deriveStatements(w.course.standard, scope, c.seq, prevSnapshot, {
+        cmi,
+        status,
+        terminated: c.terminated,
+      });
+
+      // Profile §6 "Suspend Data": suspend_data is also the State document of the attempt activity.
+      const suspendData = valueAt(cmi, 'suspend_data');
+      if (suspendData !== (prev ? valueAt(prev.cmi, 'suspend_data') : '')) {
+        const activityIri = attemptIri(scoIri(course.iri, sco.id), c.attemptId);
+        documents.set(activityIri, {
+          activityIri,
+          agentKey: agentKey(w.row.learner)!,
+          registration: w.row.registration_id,
+          body: suspendData,
+        });
+      }
+
+      w.states.set(c.sco, next);
+      if (c.terminated) {
+        if (status.suspended) w.suspendedSco = c.sco;
+        else if (w.suspendedSco === c.sco) w.suspendedSco = null;
+      }
+      if (c.sequencingState !== undefined) w.sequencingState = c.sequencingState;
+      const courseStatus = courseStatusOf(w);
+      w.status = courseStatus;
+      w.dirty = true;
+      if (courseStatus.complete && w.completedAt === null) {
+        w.completedAt = timestamp;
+        mine.push(courseCompletedStatement(scope, courseStatus));
+        events.push({
+          queue: COURSE_COMPLETED_QUEUE,
+          dedupeKey: `course.completed:${c.attemptId}`,
+          payload: {
+            kind: 'course.completed',
+            tenant,
+            registration: w.row.registration_id,
+            attempt: c.attemptId,
+            learner: w.row.learner,
+            course: w.course.courseId,
+            version: w.course.version,
+            completion: courseStatus.completion,
+            success: courseStatus.success,
+            score: courseStatus.score,
+            totalSeconds: courseStatus.totalSeconds,
+            completedAt: timestamp,
+          },
+        });
+      }
+      statements.push(...mine);
+      changed.set(`${c.attemptId}|${c.sco}`, next);
+      return answerOf(next, courseStatus);
+    } catch (err) {
+      if (err instanceof AppError) return err;
+      throw err;
+    }
+  });
+
+  if (changed.size > 0) await upsertScoStates(tx, [...changed.values()]);
+  const dirty = [...work.values()].filter((w) => w.dirty);
+  if (dirty.length > 0) await updateAttempts(tx, dirty);
+  if (statements.length > 0 || events.length > 0) {
+    const authority = {
+      objectType: 'Agent',
+      account: { homePage: options.publicUrl ?? 'urn:crest', name: 'crest-runtime' },
+    };
+    const prepared = statements.map((s) =>
+      prepareStatement(s, { stored: timestamp, authority, version: '2.0.0' }),
+    );
+    const [stored] = await storeStatementRequests(tx, [
+      { statements: prepared, credential: 'runtime', events },
+    ]);
+    // Ids are derived from attempt, SCO and seq, which this transaction holds locked: a clash means a bug,
+    // and the whole group is rolled back rather than acknowledging CMI without its statements.
+    if (stored instanceof AppError) throw stored;
+  }
+  for (const doc of [...documents.values()].sort((a, b) => a.activityIri.localeCompare(b.activityIri))) {
+    await putDocument(tx, {
+      context: {
+        kind: 'state',
+        activityIri: doc.activityIri,
+        agentKey: doc.agentKey,
+        registration: doc.registration,
+      },
+      docId: SUSPEND_DATA_STATE_ID,
+      content: {
+        bytes: Buffer.from(doc.body, 'utf8'),
+        contentType: 'text/plain; charset=utf-8',
+        isJson: false,
+      },
+      merge: false,
+      preconditions: {},
+      rule: 'none',
+    });
+  }
+  return outcomes;
+}
+
+async function upsertScoStates(tx: Tx, states: ScoState[]): Promise<void> {
+  const rows = states.map((s) => ({
+    attempt_id: s.attemptId,
+    sco: s.sco,
+    seq: s.seq,
+    commit_hash: s.commitHash,
+    cmi: s.cmi,
+    completion: s.completion,
+    success: s.success,
+    score_scaled: s.scoreScaled,
+    total_seconds: s.totalSeconds,
+    session_seconds: s.sessionSeconds,
+    terminated: s.terminated,
+    suspended: s.suspended,
+  }));
+  await tx.query(
+    `INSERT INTO sco_states (attempt_id, sco, seq, commit_hash, cmi, completion, success, score_scaled,
+       total_seconds, session_seconds, terminated, suspended)
+     SELECT r.attempt_id, r.sco, r.seq, r.commit_hash, r.cmi, r.completion, r.success, r.score_scaled,
+       r.total_seconds, r.session_seconds, r.terminated, r.suspended
+     FROM jsonb_to_recordset($1::jsonb) AS r(attempt_id uuid, sco text, seq bigint, commit_hash text, cmi jsonb,
+       completion text, success text, score_scaled numeric, total_seconds numeric, session_seconds numeric,
+       terminated boolean, suspended boolean)
+     ORDER BY r.attempt_id, r.sco
+     ON CONFLICT (attempt_id, sco) DO UPDATE SET seq = EXCLUDED.seq, commit_hash = EXCLUDED.commit_hash,
+       cmi = EXCLUDED.cmi, completion = EXCLUDED.completion, success = EXCLUDED.success,
+       score_scaled = EXCLUDED.score_scaled, total_seconds = EXCLUDED.total_seconds,
+       session_seconds = EXCLUDED.session_seconds, terminated = EXCLUDED.terminated,
+       suspended = EXCLUDED.suspended, updated_at = now()`,
+    [JSON.stringify(rows)],
+  );
+}
+
+async function updateAttempts(tx: Tx, work: AttemptWork[]): Promise<void> {
+  const rows = work.map((w) => ({
+    id: w.row.id,
+    completion: w.status!.completion,
+    success: w.status!.success,
+    score: w.status!.score,
+    total_seconds: w.status!.totalSeconds,
+    completed_at: w.completedAt,
+    suspended_sco: w.suspendedSco,
+    has_sequencing_state: w.sequencingState !== undefined,
+    sequencing_state: w.sequencingState ?? null,
+  }));
+  await tx.query(
+    `UPDATE attempts a SET completion = r.completion, success = r.success, score = r.score,
+       total_seconds = r.total_seconds, completed_at = r.completed_at, suspended_sco = r.suspended_sco,
+       sequencing_state = CASE WHEN r.has_sequencing_state THEN r.sequencing_state ELSE a.sequencing_state END,
+       updated_at = now()
+     FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, completion text, success text, score numeric,
+       total_seconds numeric, completed_at timestamptz, suspended_sco text, has_sequencing_state boolean,
+       sequencing_state jsonb)
+     WHERE a.id = r.id`,
+    [JSON.stringify(rows)],
+  );
+}

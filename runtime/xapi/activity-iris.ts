@@ -1,0 +1,37 @@
+/**
+ * Activity IRIs by the xAPI SCORM Profile's construction guidelines (§3.2 "Activity IRI"): SCO IRIs extend the
+ * course IRI, interactions extend the SCO IRI, and each attempt has an IRI of its own. With CREST_PUBLIC_URL
+ * they are URLs under it; without one they are URNs, because an IRI must not change with the Host header a
+ * request happened to use (the same course would become two activities).
+ */
+export function courseIri(base: string | undefined, courseId: string): string {
+  return base ? `${base.replace(/\/$/, '')}/courses/${courseId}` : `urn:crest:course:${courseId}`;
+}
+
+export function scoIri(course: string, sco: string): string {
+  return `${course}/sco/${encodeURIComponent(sco)}`;
+}
+
+export function attemptIri(sco: string, attemptId: string): string {
+  return `${sco}/attempt/${attemptId}`;
+}
+
+export function interactionIri(sco: string, interactionId: string): string {
+  return `${sco}/interactions/${encodeURIComponent(interactionId)}`;
+}
+
+/** xAPI SCORM Profile §3.2 "Context Activities": every statement carries this category. */
+export const PROFILE_CATEGORY = {
+  id: 'https://w3id.org/xapi/scorm',
+  definition: { type: 'http://adlnet.gov/expapi/activities/profile' },
+};
+
+/** xAPI SCORM Profile §6 "Suspend Data": the State document's stateId. */
+export const SUSPEND_DATA_STATE_ID = 'https://w3id.org/xapi/scorm/types/adl-suspend-data';
+
+export const ACTIVITY_TYPES = {
+  course: 'http://adlnet.gov/expapi/activities/course',
+  lesson: 'http://adlnet.gov/expapi/activities/lesson',
+  attempt: 'http://adlnet.gov/expapi/activities/attempt',
+  interaction: 'http://adlnet.gov/expapi/activities/cmi.interaction',
+} as const;
