@@ -70,6 +70,8 @@ let sequenced = false;
 let sequencingState: unknown;
 let sessionEnded = false;
 const seqs = new Map<string, number>();
+/** The CMI this page last committed per SCO: what a relaunch in the same page resumes from. */
+const committed = new Map<string, unknown>();
 const statuses = new Map<string, string>();
 let validity: {
   continue?: boolean;
@@ -179,6 +181,8 @@ function unwrap(cmi: unknown): Record<string, Any> | undefined {
 
 /** The newest CMI for an item: an unacknowledged local commit beats the runtime's copy. */
 function savedCmi(id: string): Record<string, Any> | undefined {
+  const mine = committed.get(id);
+  if (mine) return unwrap(mine);
   const server = launch.scos[id];
   const local = queue.latest(launch.attemptId, id);
   if (local && local.seq > (server?.seq ?? 0)) return unwrap(local.cmi);
@@ -195,11 +199,21 @@ function statusOf(cmi: Record<string, Any> | undefined): string {
 const READ_FRESH_12 = ['session_time', 'exit', 'entry'];
 const READ_FRESH_2004 = ['session_time', 'exit', 'entry'];
 
+/**
+ * cmi.core.entry / cmi.entry (SCORM 1.2 RTE §3.4.4, 2004 RTE §4.2.9): the runtime's value while its copy is
+ * the newest, else "ab-initio" for a first launch and "resume" after a suspended exit.
+ */
+function entry(id: string, lastExit: unknown): string {
+  const server = launch.scos[id];
+  const fromServer = !!server?.cmi && savedCmi(id) === unwrap(server.cmi);
+  if (fromServer && server?.entry !== undefined) return server.entry;
+  if (!server?.cmi && !committed.has(id) && !queue.latest(launch.attemptId, id)) return 'ab-initio';
+  return lastExit === 'suspend' ? 'resume' : '';
+}
+
 /** What a new session of the item starts from: saved data minus per-session elements, plus LMS data. */
 function launchData(item: TocItem): Record<string, Any> {
   const saved = structuredClone(savedCmi(item.id) ?? {}) as Record<string, Any>;
-  const server = launch.scos[item.id];
-  const fromServer = !!server?.cmi && savedCmi(item.id) === unwrap(server.cmi);
   if (launch.course.standard === 'scorm12') {
     saved.core ??= {};
     const core = saved.core;
@@ -208,14 +222,7 @@ function launchData(item: TocItem): Record<string, Any> {
     core.student_id = launch.learner.id;
     core.student_name = launch.learner.name;
     // SCORM 1.2 RTE §3.4.4 cmi.core.entry: "resume" after a suspend, "ab-initio" the first time.
-    core.entry =
-      fromServer && server?.entry !== undefined
-        ? server.entry
-        : !server?.cmi && !queue.latest(launch.attemptId, item.id)
-          ? 'ab-initio'
-          : lastExit === 'suspend'
-            ? 'resume'
-            : '';
+    core.entry = entry(item.id, lastExit);
     core.credit = 'credit';
     core.lesson_mode = 'normal';
     if (!core.lesson_status) core.lesson_status = 'not attempted';
@@ -232,14 +239,7 @@ function launchData(item: TocItem): Record<string, Any> {
   for (const k of READ_FRESH_2004) delete saved[k];
   saved.learner_id = launch.learner.id;
   saved.learner_name = launch.learner.name;
-  saved.entry =
-    fromServer && server?.entry !== undefined
-      ? server.entry
-      : !server?.cmi && !queue.latest(launch.attemptId, item.id)
-        ? 'ab-initio'
-        : lastExit === 'suspend'
-          ? 'resume'
-          : '';
+  saved.entry = entry(item.id, lastExit);
   saved.credit = 'credit';
   saved.mode = 'normal';
   return saved;
@@ -287,6 +287,7 @@ function commit(params: unknown, terminated: boolean): void {
     if (s) sequencingState = JSON.parse(s);
     if (sequencingState) body.sequencingState = sequencingState;
   }
+  committed.set(currentId, body.cmi);
   statuses.set(currentId, statusOf(body.cmi as Record<string, Any>));
   refreshNav();
   queue.add(launch.commitUrl, body);
