@@ -96,45 +96,6 @@ async function roundTrip(client: pg.Client, sql: string, params: unknown[]): Pro
   return performance.now() - t0;
 }
 
-/**
- * A what-if, for comparison only: the agent index with the statement's verb and stored time copied in
- * (a side table built from Crest's rows, indexed on agent_key, related, verb_iri, seq, covering stored), so
- * an agent + verb + since query is one backward index-only range scan that stops at the page size, and
- * `statements` is touched only for the rows returned. (No StatementRef branch: there are none here.)
- */
-const DENORMALISED = `SELECT seq::text AS cursor, statement FROM statements WHERE seq IN (
-    SELECT seq FROM bench_whatif.agent_verb
-     WHERE agent_key = $1 AND NOT related AND verb_iri = $2 AND stored > $3::timestamptz
-     ORDER BY seq DESC LIMIT $4)
-   AND NOT voided
-  ORDER BY seq DESC LIMIT $4`;
-
-async function createDenormalisedIndex(client: pg.Client): Promise<number> {
-  const t0 = performance.now();
-  for (const sql of [
-    'CREATE SCHEMA bench_whatif',
-    `CREATE TABLE bench_whatif.agent_verb AS
-       SELECT a.agent_key, a.related, s.verb_iri, s.stored, a.seq
-         FROM t_demo.statement_agents a JOIN t_demo.statements s USING (seq)`,
-    'CREATE INDEX agent_verb_idx ON bench_whatif.agent_verb (agent_key, related, verb_iri, seq) INCLUDE (stored)',
-    'VACUUM (ANALYZE) bench_whatif.agent_verb',
-    'GRANT USAGE ON SCHEMA bench_whatif TO crest_app',
-    'GRANT SELECT ON bench_whatif.agent_verb TO crest_app',
-  ])
-    await client.query(sql);
-  return (performance.now() - t0) / 1000;
-}
-
-function whatIfParams(params: Record<string, string>): unknown[] {
-  const q = parseStatementQuery(params);
-  if (q.kind !== 'list') throw new Error('expected a list query');
-  return [q.filter.agent, q.filter.verb, q.filter.since, q.limit + 1];
-}
-
-type PlanJson = {
-  'QUERY PLAN': { Plan: { 'Actual Rows': number }; 'Execution Time': number; 'Planning Time': number }[];
-};
-
 /** The plan without its buffer lines, for RESULTS.md. */
 const planText = (rows: unknown[]) =>
   rows
@@ -317,20 +278,6 @@ export async function runFilteredGet(ctx: ScenarioContext): Promise<ScenarioRepo
     const walls = timings.map((t) => t.wall).sort((a, b) => a - b);
     const slowest = timings.reduce((a, b) => (b.exec + b.plan > a.exec + a.plan ? b : a));
     const slowPlan = planText((await explain(admin, slowest.sql.sql, slowest.sql.params, 'text')).rows);
-    ctx.log('what-if: verb and stored copied into the agent index; the same 200 queries');
-    const whatIfBuild = await createDenormalisedIndex(admin);
-    const rewritten: number[] = [];
-    let sameRows = 0;
-    for (const t of timings) {
-      const res = await explain(admin, DENORMALISED, whatIfParams(t.q.params), 'json');
-      const top = (res.rows[0] as PlanJson)['QUERY PLAN'][0]!;
-      rewritten.push(top['Execution Time'] + top['Planning Time']);
-      if (top.Plan['Actual Rows'] === t.rows) sameRows++;
-    }
-    rewritten.sort((a, b) => a - b);
-    const rewrittenSlowPlan = planText(
-      (await explain(admin, DENORMALISED, whatIfParams(slowest.q.params), 'text')).rows,
-    );
     const learnerRows = await admin.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM t_demo.statement_agents WHERE agent_key = $1 AND NOT related`,
       [`mbox:${JSON.parse(slowest.q.params.agent!).mbox}`],
@@ -419,19 +366,6 @@ export async function runFilteredGet(ctx: ScenarioContext): Promise<ScenarioRepo
       slowPlan,
       '```',
       '',
-      `- What if the agent index carried the verb and the stored time? A side table built from Crest's rows ` +
-        `(\`statement_agents\` joined to \`statements\`, indexed on \`(agent_key, related, verb_iri, seq) INCLUDE ` +
-        `(stored)\`; ${n1(whatIfBuild)} s to build) answers the same 200 queries in p50 ${ms(pct(rewritten, 0.5))}, ` +
-        `p99 ${ms(pct(rewritten, 0.99))}, max ${ms(rewritten[rewritten.length - 1] ?? 0)} (same row count for ` +
-        `${sameRows}/${timings.length}). The slowest query above, this way:`,
-      '',
-      '```sql',
-      DENORMALISED,
-      '```',
-      '',
-      '```',
-      rewrittenSlowPlan,
-      '```',
       ...(missed.length > 0
         ? [
             '',

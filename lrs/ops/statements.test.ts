@@ -148,7 +148,12 @@ forEachDatabase(
           const seen: string[] = [];
           let after: string | undefined;
           for (let page = 0; page < 20; page++) {
-            const f = { agent: 'mbox:mailto:alice@example.com', relatedAgents: true, verb: PASSED.id, ascending };
+            const f = {
+              agent: 'mbox:mailto:alice@example.com',
+              relatedAgents: true,
+              verb: PASSED.id,
+              ascending,
+            };
             const r = await query(db(), 'related_paging', f, 2, { after });
             seen.push(...ids(r));
             after = r.next;
