@@ -30,7 +30,7 @@ export interface LaunchData {
 
 export function buildLaunchData(
   opened: OpenLaunchResult,
-  links: { contentBase: string; commitUrl: string; exitUrl: string | undefined },
+  links: { contentBase: string; commitUrl: string },
 ): LaunchData {
   const { registration, attempt, course, states } = opened;
   const bySco = new Map(states.map((s) => [s.sco, s]));
@@ -65,7 +65,7 @@ export function buildLaunchData(
     sequencingState: attempt.sequencingState,
     scos,
     current,
-    exitUrl: links.exitUrl ?? null,
+    exitUrl: registration.exitUrl,
     commitUrl: links.commitUrl,
   };
 }

@@ -6,8 +6,6 @@ export interface LaunchClaims {
   registration: string;
   /** Unix seconds. */
   expiresAt: number;
-  /** Where the player sends the learner when the course ends (signed with the rest, so it cannot be swapped). */
-  exitUrl?: string;
 }
 
 /**
@@ -21,41 +19,39 @@ export function launchSigningKey(configured: string | undefined, adminToken: str
   return createHmac('sha256', adminToken).update('crest/runtime/launch-token/v1').digest();
 }
 
+/** HMAC-SHA256 truncated to 128 bits (RFC 2104 §5: at least half the hash length). */
 function mac(key: Buffer, body: string): string {
-  return createHmac('sha256', key).update(body).digest('base64url');
+  return createHmac('sha256', key).update(body).digest().subarray(0, 16).toString('base64url');
 }
 
 /**
- * `<base64url(JSON claims)>.<base64url(HMAC-SHA256)>`. URL-safe, so it travels in paths (sendBeacon can set
- * no headers). It names one tenant and one registration, and nothing in it can be changed without the key.
+ * `<tenant>.<base64url(registration UUID bytes + expiry uint32)>.<MAC>`: at most 91 URL-safe characters, so it
+ * fits a path segment (fastify's 100-character parameter limit) and travels in paths, where sendBeacon, which
+ * sets no headers, can carry it. It names one tenant and one registration; nothing in it can be changed
+ * without the key.
  */
 export function signLaunchToken(key: Buffer, claims: LaunchClaims): string {
-  const body = Buffer.from(
-    JSON.stringify({ t: claims.tenant, r: claims.registration, e: claims.expiresAt, x: claims.exitUrl }),
-  ).toString('base64url');
-  return `${body}.${mac(key, body)}`;
+  const bytes = Buffer.alloc(20);
+  Buffer.from(claims.registration.replaceAll('-', ''), 'hex').copy(bytes);
+  bytes.writeUInt32BE(claims.expiresAt, 16);
+  const signed = `${claims.tenant}.${bytes.toString('base64url')}`;
+  return `${signed}.${mac(key, signed)}`;
 }
 
 const INVALID = 'The launch link is invalid or has expired; ask for a new one.';
 
 /** The claims of a token signed with `key` and not yet expired; 401 LAUNCH_TOKEN_INVALID otherwise. */
 export function verifyLaunchToken(key: Buffer, token: string, now = Date.now()): LaunchClaims {
-  const m = /^([A-Za-z0-9_-]{10,3000})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  const m = /^([a-z][a-z0-9_]{1,39})\.([A-Za-z0-9_-]{27})\.([A-Za-z0-9_-]{22})$/.exec(token);
   if (!m) throw new AppError('LAUNCH_TOKEN_INVALID', INVALID);
-  const expected = Buffer.from(mac(key, m[1]!));
-  const given = Buffer.from(m[2]!);
+  const expected = Buffer.from(mac(key, `${m[1]}.${m[2]}`));
+  const given = Buffer.from(m[3]!);
   if (expected.length !== given.length || !timingSafeEqual(expected, given))
     throw new AppError('LAUNCH_TOKEN_INVALID', INVALID);
-  let claims: { t?: unknown; r?: unknown; e?: unknown; x?: unknown };
-  try {
-    claims = JSON.parse(Buffer.from(m[1]!, 'base64url').toString('utf8'));
-  } catch {
-    throw new AppError('LAUNCH_TOKEN_INVALID', INVALID);
-  }
-  if (typeof claims.t !== 'string' || typeof claims.r !== 'string' || typeof claims.e !== 'number')
-    throw new AppError('LAUNCH_TOKEN_INVALID', INVALID);
-  if (claims.e * 1000 <= now) throw new AppError('LAUNCH_TOKEN_INVALID', INVALID, { expired: true });
-  const out: LaunchClaims = { tenant: claims.t, registration: claims.r, expiresAt: claims.e };
-  if (typeof claims.x === 'string') out.exitUrl = claims.x;
-  return out;
+  const bytes = Buffer.from(m[2]!, 'base64url');
+  const hex = bytes.subarray(0, 16).toString('hex');
+  const registration = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  const expiresAt = bytes.readUInt32BE(16);
+  if (expiresAt * 1000 <= now) throw new AppError('LAUNCH_TOKEN_INVALID', INVALID, { expired: true });
+  return { tenant: m[1]!, registration, expiresAt };
 }

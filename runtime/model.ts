@@ -17,6 +17,8 @@ export interface Registration {
   version: number;
   learner: Learner;
   maxAttempts: number;
+  /** The exitUrl of the latest launch link, handed to the player at launch. */
+  exitUrl: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -67,6 +69,7 @@ export function toRegistration(r: Record<string, unknown>): Registration {
     version: Number(r.version),
     learner: r.learner as Learner,
     maxAttempts: num(r.max_attempts) ?? DEFAULT_MAX_ATTEMPTS,
+    exitUrl: (r.exit_url as string | null) ?? null,
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
   };
@@ -111,4 +114,4 @@ export const ATTEMPT_COLUMNS = `id::text, registration_id::text, number, complet
   completed_at, suspended_sco, sequencing_state, created_at, updated_at`;
 export const SCO_STATE_COLUMNS = `attempt_id::text, sco, seq, commit_hash, cmi, completion, success, score_scaled,
   total_seconds, session_seconds, terminated, suspended, updated_at`;
-export const REGISTRATION_COLUMNS = `id::text, course_id::text, version, learner, max_attempts, created_at, updated_at`;
+export const REGISTRATION_COLUMNS = `id::text, course_id::text, version, learner, max_attempts, exit_url, created_at, updated_at`;

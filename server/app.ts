@@ -5,6 +5,7 @@ import type { Database } from '../db/database.ts';
 import { registerXapi } from '../lrs/http/register.ts';
 import { createGroupCommitWriter } from '../lrs/ops/group-commit.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
+import { registerRuntimeRoutes } from '../runtime/http/register-runtime-routes.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { ControlPlane } from './control-plane.ts';
 import { createFastify } from './fastify.ts';
@@ -16,7 +17,8 @@ import { registerTenantKeyRoutes } from './routes/tenant-keys.ts';
 import { XAPI_ROUTES } from './xapi-routes.ts';
 
 export interface AppDeps {
-  config: Pick<Config, 'bodyLimit' | 'logLevel'> & Partial<Pick<Config, 'publicUrl' | 'xapiDefaultVersion'>>;
+  config: Pick<Config, 'bodyLimit' | 'logLevel'> &
+    Partial<Pick<Config, 'publicUrl' | 'xapiDefaultVersion' | 'launchSigningKey'>>;
   db: Database;
   blobs: BlobStore;
   queue: JobQueue;
@@ -51,6 +53,15 @@ export async function buildApp(
     blobs: deps.blobs,
     authenticator: deps.authenticator,
     uploadLimit: deps.courses?.uploadLimit ?? 4 * 1024 ** 3,
+    contentBaseUrl: deps.courses?.contentBaseUrl ?? (() => ''),
+    contentSigning: deps.courses?.contentSigning,
+  });
+  await registerRuntimeRoutes(app, {
+    db: deps.db,
+    authenticator: deps.authenticator,
+    adminToken: deps.adminToken,
+    launchSigningKey: deps.config.launchSigningKey,
+    publicUrl: deps.config.publicUrl,
     contentBaseUrl: deps.courses?.contentBaseUrl ?? (() => ''),
     contentSigning: deps.courses?.contentSigning,
   });

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { migrateControl } from '../db/migrate.ts';
 import { runImport } from '../packager/import/run-import.ts';
+import { RUNTIME_CASES } from '../runtime/test/isolation-cases.ts';
 import { startTestApp, type TenantWithKey, type TestApp, tenantWithKey } from '../test/app-harness.ts';
 import { forEachDatabase } from '../test/databases.ts';
 import { scorm12Package } from '../test/packages.ts';
@@ -240,6 +241,8 @@ const COURSE_CASES: Record<string, Case> = {
 
 const CASES: Record<string, Case> = {
   ...COURSE_CASES,
+  // The SCORM runtime's registrations, reports, launch data and commits (runtime/test/isolation-cases.ts).
+  ...RUNTIME_CASES,
   'GET /xapi/*': XAPI_READS,
   'PUT /xapi/*': XAPI_WRITES,
   'POST /xapi/*': XAPI_WRITES,

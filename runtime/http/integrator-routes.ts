@@ -8,6 +8,7 @@ import { getRegistration, type RegistrationWithAttempts } from '../ops/get-regis
 import { listScoStates } from '../ops/list-sco-states.ts';
 import { loadCourseVersion } from '../ops/load-course-version.ts';
 import { resetRegistration } from '../ops/reset-registration.ts';
+import { setLaunchExit } from '../ops/set-launch-exit.ts';
 import { startAttempt } from '../ops/start-attempt.ts';
 import { toCsv } from '../report/csv.ts';
 import {
@@ -109,13 +110,12 @@ export function registerIntegratorRoutes(app: FastifyInstance, deps: RuntimeRout
     { preHandler: write },
     async (request: IdRequest, reply) => {
       const body = parseLaunchLinkBody(request.body);
-      const found = await loadRegistration(deps, request);
+      const id = registrationId(request.params.id);
+      const tenant = request.principal!.tenant;
+      const found = await withTenant(deps.db, tenant, (tx) => setLaunchExit(tx, id, body.exitUrl));
+      if (!found) throw new AppError('NOT_FOUND', `No registration ${id}.`);
       const expiresAt = Math.floor(Date.now() / 1000) + body.ttlSeconds;
-      const claims = { tenant: request.principal!.tenant, registration: found.registration.id, expiresAt };
-      const token = signLaunchToken(
-        deps.launchKey,
-        body.exitUrl ? { ...claims, exitUrl: body.exitUrl } : claims,
-      );
+      const token = signLaunchToken(deps.launchKey, { tenant, registration: id, expiresAt });
       const apiBase = apiBaseOf(deps, request);
       reply.status(201);
       return {

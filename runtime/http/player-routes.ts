@@ -68,7 +68,6 @@ export function registerPlayerRoutes(app: FastifyInstance, deps: RuntimeRouteDep
     return buildLaunchData(opened, {
       contentBase: contentBaseFor(deps, claims, opened.course.courseId, opened.course.version),
       commitUrl: `${apiBaseOf(deps, request)}/runtime/v1/sessions/${request.params.token}/commits`,
-      exitUrl: claims.exitUrl,
     });
   });
 

@@ -23,6 +23,8 @@ export const migration: Migration = {
         learner_key text NOT NULL,
         -- NULL: the runtime's default limit.
         max_attempts int CHECK (max_attempts IS NULL OR max_attempts > 0),
+        -- Where the player sends the learner at the end: the exitUrl of the latest launch link.
+        exit_url text,
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now(),
         FOREIGN KEY (course_id, version) REFERENCES ${s}.course_versions (course_id, version)
