@@ -15,7 +15,10 @@ test('the launch page: HTML, revalidated, frameable by the configured ancestors,
   t.is(res.headers['x-frame-options'], undefined);
   t.regex(res.body, /<script src="\/player\/player\.js\?v=[\w-]{12}" defer>/);
   t.regex(res.body, /\/player\/vendor\/scorm2004\.min\.js\?v=/);
-  const again = await app.inject({ url: '/player/launch.html', headers: { 'if-none-match': res.headers.etag } });
+  const again = await app.inject({
+    url: '/player/launch.html',
+    headers: { 'if-none-match': res.headers.etag },
+  });
   t.is(again.statusCode, 304);
 });
 
