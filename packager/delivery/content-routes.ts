@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../core/errors.ts';
 import { assertTenantName } from '../../core/tenant-name.ts';
 import type { BlobStore } from '../../storage/blob-store.ts';
+import { type ContentCacheOptions, createContentCache } from './content-cache.ts';
 import { verifyContentToken } from './content-signing.ts';
 import { parseRange } from './parse-range.ts';
 
@@ -23,8 +24,10 @@ export function registerContentRoutes(
   deps: {
     blobs: BlobStore /** When set, content is private: paths need a signed token. */;
     signingKey?: string;
+    cache?: ContentCacheOptions;
   },
 ): void {
+  const files = createContentCache(deps.blobs, deps.cache);
   app.route({
     method: ['GET', 'HEAD'],
     url: '/content/*',
@@ -52,8 +55,9 @@ export function registerContentRoutes(
         }
       }
       const key = `tenants/${p.tenant}/courses/${p.course}/${p.version}/${path}`;
-      const info = await deps.blobs.head(key).catch(() => undefined);
-      if (!info) throw new AppError('NOT_FOUND', `No file ${path} in this course version.`);
+      const file = await files.get(key).catch(() => undefined);
+      if (!file) throw new AppError('NOT_FOUND', `No file ${path} in this course version.`);
+      const { info, bytes } = file;
       const etag = `"${info.etag}"`;
       reply.header('etag', etag);
       reply.header('last-modified', info.lastModified.toUTCString());
@@ -81,7 +85,25 @@ export function registerContentRoutes(
         reply.header('content-length', info.size);
         return reply.send();
       }
+      if (bytes) {
+        // Small files come from memory; a range is a slice of them.
+        const start = range ? range.start : 0;
+        const end = range ? Math.min(range.end ?? info.size - 1, info.size - 1) : info.size - 1;
+        if (range) {
+          reply.status(206);
+          reply.header('content-range', `bytes ${start}-${end}/${info.size}`);
+        }
+        reply.header('content-length', end - start + 1);
+        return reply.send(bytes.subarray(start, end + 1));
+      }
       const blob = await deps.blobs.get(key, range ? { range } : undefined);
+      if (blob.etag !== info.etag) {
+        // The cached info is stale (the blob was replaced): describe what is actually sent.
+        files.forget(key);
+        reply.header('etag', `"${blob.etag}"`);
+        reply.header('last-modified', blob.lastModified.toUTCString());
+        reply.type(blob.contentType);
+      }
       if (blob.range) {
         reply.status(206);
         reply.header('content-range', `bytes ${blob.range.start}-${blob.range.end}/${blob.size}`);
