@@ -33,6 +33,8 @@ export interface Violation {
 export interface DataModel {
   version: 'scorm12' | 'scorm2004';
   label: string;
+  /** The data model's chapter, cited for rules about the tree itself (unknown elements, shapes). */
+  spec: string;
   /** Leaf elements by path below `cmi.`, each collection index written as `n`. */
   elements: Readonly<Record<string, ElementRule>>;
   /** Collections by path below `cmi.` (e.g. `interactions`, `interactions.n.objectives`). */

@@ -138,4 +138,11 @@ function crossChecks(cmi: CmiTree): Violation | undefined {
   return undefined;
 }
 
-export const scorm12: DataModel = { version: 'scorm12', label: 'SCORM 1.2', elements, arrays, crossChecks };
+export const scorm12: DataModel = {
+  version: 'scorm12',
+  label: 'SCORM 1.2',
+  spec: 'SCORM 1.2 RTE §3.4',
+  elements,
+  arrays,
+  crossChecks,
+};

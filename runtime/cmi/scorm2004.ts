@@ -198,6 +198,7 @@ function crossChecks(cmi: CmiTree): Violation | undefined {
 export const scorm2004: DataModel = {
   version: 'scorm2004',
   label: 'SCORM 2004',
+  spec: 'SCORM 2004 RTE §4.2',
   elements,
   arrays,
   crossChecks,

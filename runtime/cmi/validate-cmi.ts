@@ -30,10 +30,10 @@ export function validateCmi(model: DataModel, input: unknown): CmiTree {
   // renderCommitCMI() wraps the tree as {cmi: {...}}; the bare tree is accepted too.
   if (isObject(tree) && Object.keys(tree).length === 1 && isObject(tree.cmi)) tree = tree.cmi;
   if (!isObject(tree) || Array.isArray(tree)) {
-    throw invalid({ element: 'cmi', rule: 'the CMI data must be a JSON object' }, model);
+    throw invalid({ element: 'cmi', rule: `a JSON object of data model elements (${model.spec})` }, model);
   }
   try {
-    const out = walk(model, tree, 'cmi', '') as CmiTree;
+    const out = (walk(model, tree, 'cmi', '') as CmiTree | undefined) ?? {};
     const cross = model.crossChecks(out);
     if (cross) throw new Invalid(cross);
     return out;
@@ -72,10 +72,13 @@ function walk(model: DataModel, node: unknown, path: string, pattern: string): C
     return value;
   }
   if (pattern !== '' && !isGroup(model, pattern)) {
-    throw new Invalid({ element: path, rule: `an element of the ${model.label} data model; it is not one` });
+    throw new Invalid({
+      element: path,
+      rule: `an element of the ${model.label} data model (${model.spec}); it is not one`,
+    });
   }
   if (!isObject(node) || Array.isArray(node)) {
-    throw new Invalid({ element: path, rule: 'an object of data model elements' });
+    throw new Invalid({ element: path, rule: `an object of data model elements (${model.spec})` });
   }
   const out: CmiTree = {};
   for (const [key, child] of Object.entries(node)) {
