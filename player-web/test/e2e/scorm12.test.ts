@@ -58,14 +58,13 @@ run(
         `set('cmi.core.lesson_status','incomplete'); set('cmi.core.exit','suspend'); commit();`,
     );
     await page.close({ runBeforeUnload: true });
-    await t.notThrowsAsync(async () => {
-      for (let i = 0; i < 100; i++) {
-        const s = (await backend.stored(registration)).only?.cmi as Cmi12 | undefined;
-        if (s?.core?.exit === 'suspend' && s.suspend_data === suspend) return;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error('the suspended state did not reach the runtime');
-    });
+    await eventually(async () => {
+      const s = (await backend.stored(registration)).only;
+      const cmi = s?.cmi as Cmi12 | undefined;
+      return s?.terminated && cmi?.core?.exit === 'suspend' && cmi.suspend_data === suspend
+        ? true
+        : undefined;
+    }, 'the suspended, terminated session reaching the runtime');
 
     const again = await openPlayer(browser.context, url, t.log);
     sco = await scoFrame(again, 'only');
@@ -174,11 +173,10 @@ withFixtures(
     for (let i = 0; i < 3; i++) await sco.click('#butNext');
     t.is(await inSco(sco, "API.LMSGetValue('cmi.core.lesson_location')"), '3');
     await page.close({ runBeforeUnload: true });
-    for (let i = 0; i < 100; i++) {
-      const s = (await backend.stored(registration)).item_1?.cmi as Cmi12 | undefined;
-      if (s?.core?.exit === 'suspend') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await eventually(async () => {
+      const s = (await backend.stored(registration)).item_1;
+      return s?.terminated && (s.cmi as Cmi12).core?.exit === 'suspend' ? true : undefined;
+    }, 'the suspended golf session reaching the runtime');
     const again = await openPlayer(browser.context, url, t.log);
     sco = await scoFrame(again);
     // The golf SCO asks "resume?" (accepted by openPlayer) and reads its bookmark.
