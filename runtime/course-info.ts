@@ -40,6 +40,8 @@ export interface CourseInfo {
   standard: 'scorm12' | 'scorm2004';
   scormVersion: ScormVersion;
   title: string;
+  /** The delivered organization's identifier: the root activity of SCORM 2004 sequencing. */
+  organizationId: string | null;
   /** The launchable items of the default organization, in document order (assets included). */
   scos: Map<string, ScoInfo>;
   toc: TocEntry[];
@@ -92,6 +94,7 @@ export function courseInfo(model: ScormCourseModel): CourseInfo {
     standard: v12 ? 'scorm12' : 'scorm2004',
     scormVersion: model.version,
     title: model.title,
+    organizationId: org?.identifier ?? null,
     scos: new Map(items.filter((i) => i.launchUrl).map((i) => [i.identifier, scoInfo(i)])),
     toc: org ? org.items.map((i) => toToc(i, v12)) : [],
   };

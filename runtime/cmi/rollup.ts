@@ -65,3 +65,46 @@ export function rollupCourse(
 function round7(n: number): number {
   return Math.round(n * 1e7) / 1e7;
 }
+
+const COMPLETIONS: readonly string[] = ['completed', 'incomplete', 'not attempted'];
+const SUCCESSES: readonly string[] = ['passed', 'failed'];
+
+function findActivityStates(state: unknown, depth = 0): Record<string, unknown> | undefined {
+  if (typeof state !== 'object' || state === null || depth > 3) return undefined;
+  const states = (state as Record<string, unknown>).activityStates;
+  if (typeof states === 'object' && states !== null) return states as Record<string, unknown>;
+  for (const v of Object.values(state)) {
+    const found = findActivityStates(v, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/**
+ * SCORM 2004 with sequencing: when the player sends scorm-again's sequencing state, the root activity (the
+ * organization) carries the course status after the manifest's own rollup rules (SN §4.6 Rollup Process), which
+ * the SCO-level rollup above only approximates. Its known completion and success win; the score is its
+ * normalized measure when that is known. The state is the player's, as the CMI is: it is read, never trusted
+ * for anything beyond what the learner's own CMI could already claim.
+ */
+export function withRootActivity(
+  course: CourseStatus,
+  sequencingState: unknown,
+  rootId: string | null,
+): CourseStatus {
+  if (!rootId) return course;
+  const root = findActivityStates(sequencingState)?.[rootId] as Record<string, unknown> | undefined;
+  if (!root || typeof root !== 'object') return course;
+  const out = { ...course };
+  if (typeof root.completionStatus === 'string' && COMPLETIONS.includes(root.completionStatus))
+    out.completion = root.completionStatus as Completion;
+  if (root.objectiveSatisfiedStatusKnown === true)
+    out.success = root.objectiveSatisfiedStatus === true ? 'passed' : 'failed';
+  else if (typeof root.successStatus === 'string' && SUCCESSES.includes(root.successStatus))
+    out.success = root.successStatus as Success;
+  const measure = root.objectiveNormalizedMeasure;
+  if (root.objectiveMeasureStatus === true && typeof measure === 'number' && measure >= -1 && measure <= 1)
+    out.score = measure;
+  out.complete = out.completion === 'completed' || out.success === 'passed';
+  return out;
+}

@@ -372,6 +372,36 @@ forEachDatabase(
       t2.is(closed.json().error, 'ATTEMPT_CLOSED');
     });
 
+    test.serial(
+      `${name}: SCORM 2004 launch carries sequencing; the root activity of the state rolls up`,
+      async (t2) => {
+        const { token, data } = await launched(h, t, 'scorm2004');
+        t2.is((data.sequencing as any).activityTree.id, 'org');
+        t2.deepEqual(
+          (data.sequencing as any).activityTree.children.map((c: any) => c.id),
+          ['item_0', 'item_1'],
+        );
+        t2.is(data.sequencingState, null);
+        const sequencingState = {
+          activityStates: { org: { completionStatus: 'completed', successStatus: 'passed' }, item_0: {} },
+        };
+        const res = await commit(h, token, {
+          attemptId: data.attemptId,
+          sco: 'item_0',
+          seq: 1,
+          cmi: { completion_status: 'completed', exit: 'suspend' },
+          terminated: true,
+          sequencingState,
+        });
+        t2.is(res.statusCode, 200, res.body);
+        t2.like(res.json().course, { completion: 'completed', success: 'passed', complete: true });
+        // Suspended, so the next launch resumes this attempt and hands the state back.
+        const resumed = await launch(h, token);
+        t2.is(resumed.attemptId, data.attemptId);
+        t2.deepEqual(resumed.sequencingState, sequencingState);
+      },
+    );
+
     test.serial(`${name}: OPTIONS preflight for a JSON commit from the content origin`, async (t2) => {
       const res = await h.app.inject({
         method: 'OPTIONS',

@@ -7,7 +7,7 @@ import { putDocument } from '../../lrs/ops/put-document.ts';
 import { storeStatementRequests } from '../../lrs/ops/store-statements.ts';
 import type { OutboxEntry } from '../../queue/outbox.ts';
 import type { CmiTree } from '../cmi/data-model.ts';
-import { type CourseStatus, rollupCourse, type ScoOutcome } from '../cmi/rollup.ts';
+import { type CourseStatus, rollupCourse, type ScoOutcome, withRootActivity } from '../cmi/rollup.ts';
 import { type ScoStatus, scoStatus } from '../cmi/sco-status.ts';
 import { valueAt } from '../cmi/tree.ts';
 import { dataModelFor, validateCmi } from '../cmi/validate-cmi.ts';
@@ -59,6 +59,7 @@ interface AttemptRow {
   learner: Learner;
   completed_at: Date | null;
   suspended_sco: string | null;
+  sequencing_state: Json | null;
   current: boolean;
 }
 
@@ -84,7 +85,13 @@ function outcomeOf(s: ScoState): ScoOutcome {
 
 function courseStatusOf(work: AttemptWork): CourseStatus {
   const scoIds = [...work.course.scos.values()].filter((s) => s.scormType === 'sco').map((s) => s.id);
-  return rollupCourse(scoIds, new Map([...work.states].map(([k, v]) => [k, outcomeOf(v)])));
+  const course = rollupCourse(scoIds, new Map([...work.states].map(([k, v]) => [k, outcomeOf(v)])));
+  if (work.course.standard !== 'scorm2004') return course;
+  return withRootActivity(
+    course,
+    work.sequencingState ?? work.row.sequencing_state,
+    work.course.organizationId,
+  );
 }
 
 function answerOf(state: ScoState, course: CourseStatus): CommitAnswer {
@@ -122,7 +129,7 @@ export async function commitCmi(
   const attemptIds = [...new Set(commits.map((c) => c.attemptId))].sort();
   const attemptRows = await tx.query<AttemptRow>(
     `SELECT a.id::text, a.registration_id::text, r.course_id::text, r.version, r.learner, a.completed_at,
-            a.suspended_sco,
+            a.suspended_sco, a.sequencing_state,
             a.number = (SELECT max(x.number) FROM attempts x WHERE x.registration_id = a.registration_id) AS current
      FROM attempts a JOIN registrations r ON r.id = a.registration_id
      WHERE a.id = ANY($1::uuid[]) ORDER BY a.id FOR UPDATE OF a`,
