@@ -5,6 +5,7 @@ import { startTestApp, type TenantWithKey, type TestApp, tenantWithKey } from '.
 import { forEachDatabase } from '../../test/databases.ts';
 import { CONTENT_BASE, commit, launch, launched } from '../test/runtime-fixture.ts';
 import { SUSPEND_DATA_STATE_ID } from '../xapi/activity-iris.ts';
+import { uuidV5 } from '../xapi/uuid-v5.ts';
 
 const V = { 'x-experience-api-version': '2.0.0' };
 
@@ -401,6 +402,31 @@ forEachDatabase(
         t2.deepEqual(resumed.sequencingState, sequencingState);
       },
     );
+
+    test.serial(`${name}: a statement id clash never acknowledges CMI without its statements`, async (t2) => {
+      const { token, data } = await launched(h, t, 'scorm12');
+      // Someone already stored a different statement under the id this commit's "initialized" will take.
+      const id = uuidV5(`${data.attemptId}|item_0|1|initialized|`);
+      const squat = await h.app.inject({
+        method: 'PUT',
+        url: `/xapi/statements?statementId=${id}`,
+        headers: { ...V, authorization: t.authorization },
+        payload: {
+          actor: { mbox: 'mailto:squatter@example.com' },
+          verb: { id: 'http://adlnet.gov/expapi/verbs/experienced' },
+          object: { id: 'http://example.com/elsewhere' },
+        },
+      });
+      t2.is(squat.statusCode, 204);
+      const res = await commit(h, token, {
+        attemptId: data.attemptId,
+        sco: 'item_0',
+        seq: 1,
+        cmi: { core: { lesson_location: 'p1' } },
+      });
+      t2.is(res.statusCode, 409, 'fast path conflict, then the careful path refuses the changed id');
+      t2.is((await launch(h, token)).scos.item_0!.seq, 0, 'no CMI was stored');
+    });
 
     test.serial(`${name}: OPTIONS preflight for a JSON commit from the content origin`, async (t2) => {
       const res = await h.app.inject({

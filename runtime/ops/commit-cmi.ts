@@ -3,22 +3,23 @@ import type { Tx } from '../../db/database.ts';
 import { agentKey } from '../../lrs/input/agent-key.ts';
 import { prepareStatement } from '../../lrs/model/prepare-statement.ts';
 import type { Json } from '../../lrs/model/statement-index.ts';
-import { putDocument } from '../../lrs/ops/put-document.ts';
+import { fastPathApplies, insertStatementsFast } from '../../lrs/ops/insert-statements-fast.ts';
 import { storeStatementRequests } from '../../lrs/ops/store-statements.ts';
-import type { OutboxEntry } from '../../queue/outbox.ts';
+import { enqueueManyInTx, type OutboxEntry } from '../../queue/outbox.ts';
 import type { CmiTree } from '../cmi/data-model.ts';
 import { type CourseStatus, rollupCourse, type ScoOutcome, withRootActivity } from '../cmi/rollup.ts';
 import { type ScoStatus, scoStatus } from '../cmi/sco-status.ts';
 import { valueAt } from '../cmi/tree.ts';
 import { dataModelFor, validateCmi } from '../cmi/validate-cmi.ts';
 import { type Learner, SCO_STATE_COLUMNS, type ScoState, toScoState } from '../model.ts';
-import { attemptIri, courseIri, SUSPEND_DATA_STATE_ID, scoIri } from '../xapi/activity-iris.ts';
+import { attemptIri, courseIri, scoIri } from '../xapi/activity-iris.ts';
 import {
   courseCompletedStatement,
   deriveStatements,
   type StatementScope,
 } from '../xapi/profile-statements.ts';
 import { type CourseVersionInfo, loadCourseVersion } from './load-course-version.ts';
+import { putSuspendData, type SuspendDataDocument } from './put-suspend-data.ts';
 
 /** The outbox queue of course completions (certificates, notifications, compliance). */
 export const COURSE_COMPLETED_QUEUE = 'course-completed';
@@ -49,6 +50,8 @@ export interface CommitOptions {
   /** CREST_PUBLIC_URL, for activity IRIs and the statements' authority; URNs without it. */
   publicUrl: string | undefined;
   now?: () => Date;
+  /** Statements through lrs/ops insertStatementsFast (default); false for the careful storeStatementRequests. */
+  fastStatements?: boolean;
 }
 
 interface AttemptRow {
@@ -295,32 +298,20 @@ export async function commitCmi(
     const prepared = statements.map((s) =>
       prepareStatement(s, { stored: timestamp, authority, version: '2.0.0' }),
     );
-    const [stored] = await storeStatementRequests(tx, [
-      { statements: prepared, credential: 'runtime', events },
-    ]);
-    // Ids are derived from attempt, SCO and seq, which this transaction holds locked: a clash means a bug,
-    // and the whole group is rolled back rather than acknowledging CMI without its statements.
-    if (stored instanceof AppError) throw stored;
+    const request = { statements: prepared, credential: 'runtime' };
+    if (options.fastStatements !== false && fastPathApplies([request])) {
+      // Fresh ids (name-based on a seq this transaction holds locked): one SQL statement for all of them.
+      // A clash throws FastPathConflict, and the writer reruns the group on the careful path.
+      await insertStatementsFast(tx, [request]);
+      await enqueueManyInTx(tx, events);
+    } else {
+      const [stored] = await storeStatementRequests(tx, [{ ...request, events }]);
+      // On the careful path a clash is a 409 for the whole group, rather than CMI acknowledged without its
+      // statements; the writer then retries each commit alone.
+      if (stored instanceof AppError) throw stored;
+    }
   }
-  for (const doc of [...documents.values()].sort((a, b) => a.activityIri.localeCompare(b.activityIri))) {
-    await putDocument(tx, {
-      context: {
-        kind: 'state',
-        activityIri: doc.activityIri,
-        agentKey: doc.agentKey,
-        registration: doc.registration,
-      },
-      docId: SUSPEND_DATA_STATE_ID,
-      content: {
-        bytes: Buffer.from(doc.body, 'utf8'),
-        contentType: 'text/plain; charset=utf-8',
-        isJson: false,
-      },
-      merge: false,
-      preconditions: {},
-      rule: 'none',
-    });
-  }
+  await putSuspendData(tx, [...documents.values()]);
   return outcomes;
 }
 

@@ -2,6 +2,7 @@ import type { AppError } from '../../core/errors.ts';
 import type { Database } from '../../db/database.ts';
 import { withTenant } from '../../db/with-tenant.ts';
 import { withRetry } from '../../lrs/ops/group-commit.ts';
+import { FastPathConflict } from '../../lrs/ops/insert-statements-fast.ts';
 import { type CommitAnswer, type CommitInput, type CommitOptions, commitCmi } from './commit-cmi.ts';
 
 export interface CommitWriter {
@@ -44,15 +45,16 @@ export function createCommitWriter(db: Database, options: CommitWriterOptions): 
   }
 
   async function run(tenant: string, batch: Pending[]): Promise<void> {
-    const outcomes = await withRetry(() =>
-      withTenant(db, tenant, (tx) =>
-        commitCmi(
-          tx,
-          batch.map((p) => p.input),
-          options,
-        ),
-      ),
-    );
+    const inputs = batch.map((p) => p.input);
+    const outcomes = await withRetry(async () => {
+      try {
+        return await withTenant(db, tenant, (tx) => commitCmi(tx, inputs, options));
+      } catch (err) {
+        if (!(err instanceof FastPathConflict)) throw err;
+        // A statement id already existed: the transaction rolled back; the careful path judges each one.
+        return withTenant(db, tenant, (tx) => commitCmi(tx, inputs, { ...options, fastStatements: false }));
+      }
+    });
     for (const [i, p] of batch.entries()) settle(p, outcomes[i]!);
   }
 
