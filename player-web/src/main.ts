@@ -569,6 +569,12 @@ function startSequencing(): void {
       state.validity = v;
       setTimeout(refreshNav, 0);
     },
+    onSequencingError: (error: string, context?: string) => {
+      state.sequencingErrors = [
+        ...((state.sequencingErrors as string[]) ?? []),
+        `${context ?? ''}: ${error}`,
+      ];
+    },
     onSequencingSessionEnd: (data: { reason: string }) => {
       state.sessionEnd = data;
     },
@@ -595,11 +601,35 @@ function startSequencing(): void {
   const saved = launch.sequencingState;
   let started = false;
   if (saved && typeof saved === 'object' && a.deserializeSequencingState) {
-    a.deserializeSequencingState(JSON.stringify(saved));
+    a.deserializeSequencingState(JSON.stringify(newSession(saved as Record<string, Any>)));
     started = a.processNavigationRequest?.('resumeAll') ?? false;
   }
   if (!started) started = a.processNavigationRequest?.('start') ?? false;
   if (!started) endSession('Choose where to begin from the list.');
+}
+
+/**
+ * The saved tracking state, as the start of a new sequencing session: no current activity and nothing
+ * active or delivered (SCORM 2004 SN §4.2: Start and Resume All need the Current Activity undefined,
+ * SB.2.5-1 / SB.2.6-2). scorm-again serializes the state mid-session, with the current activity set;
+ * the tracking data (attempts, statuses, objectives) and the suspended activity carry over.
+ */
+function newSession(saved: Record<string, Any>): Record<string, Any> {
+  const state = structuredClone(saved);
+  // The state appears in several shapes (sequencing.activityStates, suspensionState.activityTree, ...);
+  // every "current" pointer and "isActive" flag in any of them belongs to the session that ended.
+  const walk = (node: Any) => {
+    if (!node || typeof node !== 'object') return;
+    for (const key of Object.keys(node)) {
+      if (key === 'isActive') node[key] = false;
+      else if (key === 'currentActivity' || key === 'currentActivityId') node[key] = null;
+      else if (key === 'contentDelivered') node[key] = false;
+      else if (key === 'request' && typeof node[key] === 'string') node[key] = '_none_';
+      else walk(node[key]);
+    }
+  };
+  walk(state);
+  return state;
 }
 
 function navigateSequenced(request: string): void {
