@@ -51,13 +51,20 @@ function invalid(v: Violation, model: DataModel): AppError {
   });
 }
 
-/** Whether `pattern` is a proper prefix of some element or collection (i.e. a group such as core.score). */
+const groupsOf = new WeakMap<DataModel, Set<string>>();
+
+/** Whether `pattern` is a group of the model (a proper prefix of an element or collection, e.g. core.score). */
 function isGroup(model: DataModel, pattern: string): boolean {
-  const prefix = `${pattern}.`;
-  return (
-    Object.keys(model.elements).some((k) => k.startsWith(prefix)) ||
-    Object.keys(model.arrays).some((k) => k.startsWith(prefix))
-  );
+  let groups = groupsOf.get(model);
+  if (!groups) {
+    groups = new Set();
+    for (const path of [...Object.keys(model.elements), ...Object.keys(model.arrays)]) {
+      const parts = path.split('.');
+      for (let i = 1; i < parts.length; i++) groups.add(parts.slice(0, i).join('.'));
+    }
+    groupsOf.set(model, groups);
+  }
+  return groups.has(pattern);
 }
 
 function walk(model: DataModel, node: unknown, path: string, pattern: string): CmiNode | undefined {

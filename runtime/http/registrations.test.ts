@@ -1,5 +1,6 @@
 import test from 'ava';
 import { migrateControl } from '../../db/migrate.ts';
+import { runImport } from '../../packager/import/run-import.ts';
 import {
   ADMIN_TOKEN,
   startTestApp,
@@ -8,6 +9,7 @@ import {
   tenantWithKey,
 } from '../../test/app-harness.ts';
 import { forEachDatabase } from '../../test/databases.ts';
+import { cmi5Package } from '../../test/packages.ts';
 import { launchSigningKey, signLaunchToken } from '../launch-token.ts';
 import { DEFAULT_MAX_ATTEMPTS } from '../model.ts';
 import {
@@ -106,6 +108,19 @@ forEachDatabase(
           version: 9,
         });
         t2.is(noVersion.statusCode, 404);
+        const cmi5 = await h.app.inject({
+          method: 'POST',
+          url: '/api/v1/courses',
+          headers: { authorization: t.authorization, 'content-type': 'application/zip' },
+          payload: await cmi5Package(),
+        });
+        await runImport({ db: h.db, blobs: h.blobs }, { tenant: t.tenant, jobId: cmi5.json().job.id });
+        const notScorm = await post('/api/v1/registrations', {
+          courseId: cmi5.json().job.courseId,
+          learner: newLearner(),
+        });
+        t2.is(notScorm.statusCode, 400, 'the SCORM runtime does not launch cmi5 courses');
+        t2.regex(notScorm.json().error.message, /cmi5 course/);
         const readOnly = await post(
           '/api/v1/registrations',
           { courseId: course12, learner: newLearner() },
