@@ -1,0 +1,97 @@
+import test from 'ava';
+import { type Browser, browserTest, openBrowser } from '../browser.ts';
+import { packageZip } from '../sco-package.ts';
+import { type Backend, eventually, startBackend } from './backend.ts';
+import { inSco, openPlayer, playerState, scoFrame, waitFor } from './player-page.ts';
+
+const run = browserTest(test);
+
+let backend: Backend;
+let browser: Browser;
+let course: string;
+test.before(async () => {
+  backend = await startBackend();
+  browser = await openBrowser();
+  course = await backend.addCourse(
+    await packageZip({ version: '2004', title: 'Offline', items: [{ id: 'only', title: 'Only SCO' }] }),
+  );
+});
+test.after.always(async () => {
+  await browser?.close();
+  await backend?.close();
+});
+
+type Cmi2004 = Record<string, string>;
+const saveText = (page: import('playwright-core').Page) => page.textContent('#save');
+const queued = (page: import('playwright-core').Page) =>
+  page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('crest-commits:')).length);
+
+run(
+  'network cut mid-session: commits queue in localStorage, the shell says so, and all data arrives after reconnecting',
+  async (t) => {
+    const { url, registration } = await backend.launch(course);
+    const page = await openPlayer(browser.context, url, t.log);
+    const sco = await scoFrame(page, 'only');
+    await inSco(sco, "set('cmi.location','p1'); commit();");
+    await waitFor(page, 's.answers >= 1');
+    t.is(await saveText(page), 'Saved');
+
+    await browser.context.setOffline(true);
+    // The SCO is not blocked and is told its data is safe: it is, in localStorage.
+    t.is(await inSco(sco, "set('cmi.location','p2'); set('cmi.suspend_data','offline-1'); commit()"), 'true');
+    await page.waitForFunction(() => document.getElementById('save')?.textContent === 'Not saved — retrying');
+    t.is(await inSco(sco, "set('cmi.location','p3'); set('cmi.suspend_data','offline-2'); commit()"), 'true');
+    t.is(
+      await inSco(
+        sco,
+        "set('cmi.completion_status','completed'); set('cmi.success_status','passed'); commit()",
+      ),
+      'true',
+    );
+    t.is(await queued(page), 1, 'one (attempt, SCO) key, holding the newest whole-tree commit');
+    const during = (await backend.stored(registration)).only?.cmi as Cmi2004;
+    t.is(during.location, 'p1', 'nothing reached the runtime while offline');
+
+    await browser.context.setOffline(false);
+    await page.waitForFunction(() => document.getElementById('save')?.textContent === 'Saved');
+    const after = (await backend.stored(registration)).only?.cmi as Cmi2004;
+    t.is(after.location, 'p3');
+    t.is(after.suspend_data, 'offline-2');
+    t.is(after.completion_status, 'completed');
+    t.is(await queued(page), 0);
+    t.true((await playerState(page)).complete, 'the course shows Complete from the commit answer');
+    t.true(await page.isVisible('#complete'));
+    await page.close();
+  },
+);
+
+run(
+  'runtime unreachable while the tab closes: nothing is lost, and the next launch resumes from the newest data',
+  async (t) => {
+    const { url, registration } = await backend.launch(course);
+    const page = await openPlayer(browser.context, url, t.log);
+    const sco = await scoFrame(page, 'only');
+    // The browser believes it is online; every commit request fails (a dead Wi-Fi, a proxy, a server down).
+    await page.route('**/commits', (route) => route.abort('connectionrefused'));
+    await inSco(
+      sco,
+      "set('cmi.location','chapter-9'); set('cmi.suspend_data','kept'); set('cmi.exit','suspend'); commit();",
+    );
+    await page.waitForFunction(() => document.getElementById('save')?.textContent === 'Not saved — retrying');
+    t.is(await queued(page), 1);
+    await page.close({ runBeforeUnload: true });
+    // The terminating commit also went by sendBeacon, which page.route does not intercept: it may have
+    // arrived. Either way the entries stay queued until acknowledged, and nothing is lost.
+
+    const again = await openPlayer(browser.context, url, t.log);
+    const resumed = await scoFrame(again, 'only');
+    t.is(await inSco(resumed, "get('cmi.location')"), 'chapter-9');
+    t.is(await inSco(resumed, "get('cmi.suspend_data')"), 'kept');
+    t.is(await inSco(resumed, 'window.entry'), 'resume');
+    await eventually(async () => {
+      const s = (await backend.stored(registration)).only;
+      return s?.terminated && (s.cmi as Cmi2004).location === 'chapter-9' ? true : undefined;
+    }, 'the queued commits reaching the runtime after the relaunch');
+    await again.close();
+  },
+);
