@@ -1,4 +1,5 @@
 import test from 'ava';
+import type { Json } from '../../lrs/model/statement-index.ts';
 import { dataModelFor, validateCmi } from './validate-cmi.ts';
 
 /*
@@ -44,7 +45,7 @@ test('a SCORM 1.2 session rendered by scorm-again validates, keeps the learner v
     t.is(api.LMSSetValue!(k!, v!), 'true', `${k} accepted by scorm-again`);
   }
   const rendered = JSON.parse(JSON.stringify(api.renderCommitCMI!(true as never)));
-  const stored = validateCmi(dataModelFor('scorm12'), rendered) as Record<string, any>;
+  const stored = validateCmi(dataModelFor('scorm12'), rendered) as Record<string, Json>;
   t.is(stored.core.lesson_location, 'page-4');
   t.is(stored.core.score.raw, '72');
   t.is(stored.core.exit, 'suspend');
@@ -87,7 +88,7 @@ test('a SCORM 2004 session rendered by scorm-again validates, with its defaults 
     t.is(api.SetValue!(k!, v!), 'true', `${k} accepted by scorm-again`);
   }
   const rendered = JSON.parse(JSON.stringify(api.renderCommitCMI!(true as never)));
-  const stored = validateCmi(dataModelFor('scorm2004'), rendered) as Record<string, any>;
+  const stored = validateCmi(dataModelFor('scorm2004'), rendered) as Record<string, Json>;
   t.is(stored.completion_status, 'completed');
   t.is(stored.score.scaled, '0.85');
   t.is(stored.suspend_data.length, 64000);

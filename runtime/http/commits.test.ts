@@ -1,6 +1,7 @@
 import test from 'ava';
 import { migrateControl } from '../../db/migrate.ts';
 import { validateStatements } from '../../lrs/input/validate-statement.ts';
+import type { Json } from '../../lrs/model/statement-index.ts';
 import { startTestApp, type TenantWithKey, type TestApp, tenantWithKey } from '../../test/app-harness.ts';
 import { forEachDatabase } from '../../test/databases.ts';
 import { CONTENT_BASE, commit, launch, launched } from '../test/runtime-fixture.ts';
@@ -20,8 +21,8 @@ async function statementsOf(h: TestApp, t: TenantWithKey, registration: string) 
     actor: unknown;
     verb: { id: string };
     object: { id: string };
-    result?: any;
-    context: any;
+    result?: Json;
+    context: Json;
   }[];
 }
 
@@ -60,8 +61,8 @@ forEachDatabase(
       t2.is(data.current, 'item_0');
       t2.deepEqual(Object.keys(data.scos), ['item_0', 'item_1']);
       t2.is(data.scos.item_0!.entry, 'ab-initio');
-      t2.is((data.scos.item_0!.cmi as any).core.lesson_status, 'not attempted');
-      t2.is((data.scos.item_0!.cmi as any).student_data.mastery_score, '80');
+      t2.is((data.scos.item_0!.cmi as Json).core.lesson_status, 'not attempted');
+      t2.is((data.scos.item_0!.cmi as Json).student_data.mastery_score, '80');
       t2.is(data.contentBase, `${CONTENT_BASE}/content/${t.tenant}/${data.course.id}/v1/`);
       t2.true(data.commitUrl.endsWith(`/runtime/v1/sessions/${token}/commits`));
 
@@ -94,14 +95,14 @@ forEachDatabase(
       const again = await launch(h, token);
       t2.is(again.attemptId, data.attemptId, 'a suspended attempt is resumed, not replaced');
       t2.is(again.current, 'item_0');
-      const cmi = again.scos.item_0!.cmi as any;
+      const cmi = again.scos.item_0!.cmi as Json;
       t2.is(again.scos.item_0!.entry, 'resume');
       t2.is(again.scos.item_0!.seq, 1);
       t2.is(cmi.core.lesson_location, 'page-3');
       t2.is(cmi.suspend_data, 'bookmark=3');
       t2.is(cmi.core.entry, 'resume');
       t2.is(cmi.core.total_time, '0000:01:30');
-      t2.is(cmi.core.student_id, (reg.learner as any).account.name, 'read-only elements are the runtime’s');
+      t2.is(cmi.core.student_id, (reg.learner as Json).account.name, 'read-only elements are the runtime’s');
       t2.is(cmi.core.exit, undefined, 'write-only exit is not handed back');
       t2.is(cmi.core.session_time, undefined);
     });
@@ -130,7 +131,7 @@ forEachDatabase(
         'seq is per SCO',
       );
       const after = await launch(h, token);
-      t2.is((after.scos.item_0!.cmi as any).core.lesson_location, 'a');
+      t2.is((after.scos.item_0!.cmi as Json).core.lesson_location, 'a');
       const statements = await statementsOf(h, t, data.registration);
       t2.is(
         verbs(statements).filter((v) => v === 'initialized').length,
@@ -172,7 +173,7 @@ forEachDatabase(
       t2.regex(res.json().rule, /SCORM 1\.2 RTE §3\.4/);
       const after = await launch(h, token);
       t2.is(after.scos.item_0!.seq, 0);
-      t2.is((after.scos.item_0!.cmi as any).core.lesson_location, undefined);
+      t2.is((after.scos.item_0!.cmi as Json).core.lesson_location, undefined);
       t2.deepEqual(await statementsOf(h, t, data.registration), []);
     });
 
@@ -192,7 +193,7 @@ forEachDatabase(
         });
         t2.is(ok.statusCode, 200, ok.body);
         const again = await launch(h, token);
-        t2.is((again.scos.item_0!.cmi as any).suspend_data, big);
+        t2.is((again.scos.item_0!.cmi as Json).suspend_data, big);
         const tooBig = await commit(h, token, {
           attemptId: data.attemptId,
           sco: 'item_0',
@@ -259,7 +260,7 @@ forEachDatabase(
               definition: { type: 'http://adlnet.gov/expapi/activities/profile' },
             },
           ]);
-          const grouping = s.context.contextActivities.grouping.map((g: any) => g.definition.type);
+          const grouping = s.context.contextActivities.grouping.map((g: Json) => g.definition.type);
           t2.deepEqual(grouping, [
             'http://adlnet.gov/expapi/activities/course',
             'http://adlnet.gov/expapi/activities/attempt',
@@ -377,9 +378,9 @@ forEachDatabase(
       `${name}: SCORM 2004 launch carries sequencing; the root activity of the state rolls up`,
       async (t2) => {
         const { token, data } = await launched(h, t, 'scorm2004');
-        t2.is((data.sequencing as any).activityTree.id, 'org');
+        t2.is((data.sequencing as Json).activityTree.id, 'org');
         t2.deepEqual(
-          (data.sequencing as any).activityTree.children.map((c: any) => c.id),
+          (data.sequencing as Json).activityTree.children.map((c: Json) => c.id),
           ['item_0', 'item_1'],
         );
         t2.is(data.sequencingState, null);
@@ -466,7 +467,7 @@ forEachDatabase(
       for (const s of sessions) {
         const after = await launch(h, s.token);
         t2.is(after.scos.item_0!.seq, 3);
-        t2.is((after.scos.item_0!.cmi as any).core.lesson_location, 'p3');
+        t2.is((after.scos.item_0!.cmi as Json).core.lesson_location, 'p3');
       }
     });
   },

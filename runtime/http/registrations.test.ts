@@ -1,5 +1,6 @@
 import test from 'ava';
 import { migrateControl } from '../../db/migrate.ts';
+import type { Json } from '../../lrs/model/statement-index.ts';
 import { runImport } from '../../packager/import/run-import.ts';
 import {
   ADMIN_TOKEN,
@@ -175,7 +176,7 @@ forEachDatabase(
       const data = await launch(h, token);
       t2.is(data.registration, reg.id);
       t2.is(data.exitUrl, 'https://lms.example.com/done');
-      t2.deepEqual(data.learner, { id: (reg.learner as any).account.name, name: 'Ada Lovelace' });
+      t2.deepEqual(data.learner, { id: (reg.learner as Json).account.name, name: 'Ada Lovelace' });
 
       const key = launchSigningKey(undefined, ADMIN_TOKEN);
       const expired = signLaunchToken(key, {
@@ -247,7 +248,7 @@ forEachDatabase(
       const fresh = await launch(h, token);
       t2.is(fresh.attempt, 1, 'the same link starts over after a reset');
       t2.is(fresh.scos.item_0!.seq, 0);
-      t2.is((fresh.scos.item_0!.cmi as any).core.lesson_status, 'not attempted');
+      t2.is((fresh.scos.item_0!.cmi as Json).core.lesson_status, 'not attempted');
     });
 
     test.serial(
@@ -291,7 +292,7 @@ forEachDatabase(
 
         const scos = await get(`/api/v1/registrations/${reg.id}/scos`);
         t2.deepEqual(
-          scos.json().scos.map((s: any) => [s.sco, s.completion, s.success, s.score]),
+          scos.json().scos.map((s: Json) => [s.sco, s.completion, s.success, s.score]),
           [
             ['item_0', 'completed', 'passed', 0.9],
             ['item_1', 'not attempted', 'unknown', null],
@@ -303,7 +304,7 @@ forEachDatabase(
         t2.deepEqual(
           interactions
             .json()
-            .interactions.map((i: any) => [i.id, i.type, i.response, i.result, i.correctResponses]),
+            .interactions.map((i: Json) => [i.id, i.type, i.response, i.result, i.correctResponses]),
           [
             ['q1', 'choice', 'b', 'correct', 'b'],
             ['q2', 'fill-in', '=SUM(A1)', 'wrong', ''],

@@ -162,10 +162,7 @@ export async function commitCmi(
 
   const statements: Json[] = [];
   const events: OutboxEntry[] = [];
-  const documents = new Map<
-    string,
-    { activityIri: string; agentKey: string; registration: string; body: string }
-  >();
+  const documents = new Map<string, SuspendDataDocument>();
   const changed = new Map<string, ScoState>();
 
   const outcomes = commits.map((c): CommitAnswer | AppError => {
