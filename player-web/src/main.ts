@@ -47,7 +47,6 @@ declare global {
     __crestPlayer: {
       scorm12: string;
       scorm2004: string;
-      t0: number;
       /** For tests and embedding pages: what the player is doing. */
       state?: Record<string, unknown>;
     };
@@ -363,7 +362,8 @@ function show(item: TocItem): void {
   frame.addEventListener(
     'load',
     () => {
-      state.firstFrameMs ??= Math.round(performance.now() - boot.t0);
+      // Since the launch page's navigation started: what a learner waits for the first SCO.
+      state.firstFrameMs ??= Math.round(performance.now());
     },
     { once: true },
   );
