@@ -3,10 +3,13 @@ import { AppError } from '../../core/errors.ts';
 import { withTenant } from '../../db/with-tenant.ts';
 import { requireAuth } from '../../server/auth.ts';
 import { signLaunchToken } from '../launch-token.ts';
+import { DEFAULT_MAX_ATTEMPTS } from '../model.ts';
 import { createRegistration } from '../ops/create-registration.ts';
+import { getCourseSettings } from '../ops/get-course-settings.ts';
 import { getRegistration, type RegistrationWithAttempts } from '../ops/get-registration.ts';
 import { listScoStates } from '../ops/list-sco-states.ts';
 import { loadCourseVersion } from '../ops/load-course-version.ts';
+import { putCourseSettings } from '../ops/put-course-settings.ts';
 import { resetRegistration } from '../ops/reset-registration.ts';
 import { setLaunchExit } from '../ops/set-launch-exit.ts';
 import { startAttempt } from '../ops/start-attempt.ts';
@@ -22,7 +25,12 @@ import {
   SCO_COLUMNS,
   scoRows,
 } from '../report/report-rows.ts';
-import { parseLaunchLinkBody, parseRegistrationBody, UUID } from './request-bodies.ts';
+import {
+  parseCourseSettingsBody,
+  parseLaunchLinkBody,
+  parseRegistrationBody,
+  UUID,
+} from './request-bodies.ts';
 import type { RuntimeRouteDeps } from './runtime-deps.ts';
 
 type IdRequest = FastifyRequest<{
@@ -98,6 +106,24 @@ export function registerIntegratorRoutes(app: FastifyInstance, deps: RuntimeRout
     );
     reply.status(created ? 201 : 200).header('location', `/api/v1/registrations/${registration.id}`);
     return registration;
+  });
+
+  const courseId = (raw: string) => {
+    if (!UUID.test(raw)) throw new AppError('NOT_FOUND', `No course ${raw}.`);
+    return raw;
+  };
+  app.get('/api/v1/courses/:id/runtime-settings', { preHandler: read }, async (request: IdRequest) => {
+    const id = courseId(request.params.id);
+    const settings = await withTenant(deps.db, request.principal!.tenant, (tx) => getCourseSettings(tx, id));
+    if (!settings) throw new AppError('NOT_FOUND', `No course ${id}.`);
+    return { ...settings, defaultMaxAttempts: DEFAULT_MAX_ATTEMPTS };
+  });
+  app.put('/api/v1/courses/:id/runtime-settings', { preHandler: write }, async (request: IdRequest) => {
+    const id = courseId(request.params.id);
+    const body = parseCourseSettingsBody(request.body);
+    return withTenant(deps.db, request.principal!.tenant, (tx) =>
+      putCourseSettings(tx, { courseId: id, ...body }),
+    );
   });
 
   app.get('/api/v1/registrations/:id', { preHandler: read }, async (request: IdRequest) => {

@@ -176,3 +176,14 @@ export function parseCommitBody(raw: unknown): CommitBody {
     .digest('hex');
   return { attemptId: body.attemptId, ...parsed, hash };
 }
+
+/** PUT /api/v1/courses/:id/runtime-settings: `{maxAttempts: 1–1000 | null}`. */
+export function parseCourseSettingsBody(raw: unknown): { maxAttempts: number | null } {
+  if (!isObject(raw)) throw bad('The body must be a JSON object.', 'body');
+  rejectUnknown(raw, ['maxAttempts'], 'the course runtime settings');
+  const m = raw.maxAttempts;
+  if (m === null) return { maxAttempts: null };
+  if (!Number.isInteger(m) || (m as number) < 1 || (m as number) > 1000)
+    throw bad('maxAttempts must be an integer from 1 to 1000, or null for the default.', 'maxAttempts');
+  return { maxAttempts: m as number };
+}

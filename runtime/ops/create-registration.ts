@@ -3,6 +3,7 @@ import { AppError } from '../../core/errors.ts';
 import type { Tx } from '../../db/database.ts';
 import { agentKey } from '../../lrs/input/agent-key.ts';
 import { type Learner, REGISTRATION_COLUMNS, type Registration, toRegistration } from '../model.ts';
+import { getCourseSettings } from './get-course-settings.ts';
 import { loadCourseVersion } from './load-course-version.ts';
 
 export interface CreateRegistrationInput {
@@ -11,9 +12,10 @@ export interface CreateRegistrationInput {
   learner: Learner;
   /** Defaults to the course's latest version. */
   version?: number;
+  /** Defaults to the course's runtime setting, else DEFAULT_MAX_ATTEMPTS. */
+  maxAttempts?: number;
   /** A second registration for the same learner, course and version instead of returning the first. */
   forceNew?: boolean;
-  maxAttempts?: number;
 }
 
 export interface CreateRegistrationResult {
@@ -48,10 +50,18 @@ export async function createRegistration(
     );
     if (existing.rows[0]) return { registration: toRegistration(existing.rows[0]), created: false };
   }
+  const settings = await getCourseSettings(tx, input.courseId);
   const res = await tx.query(
     `INSERT INTO registrations (id, course_id, version, learner, learner_key, max_attempts)
      VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${REGISTRATION_COLUMNS}`,
-    [randomUUID(), input.courseId, version, JSON.stringify(input.learner), key, input.maxAttempts ?? null],
+    [
+      randomUUID(),
+      input.courseId,
+      version,
+      JSON.stringify(input.learner),
+      key,
+      input.maxAttempts ?? settings?.maxAttempts ?? null,
+    ],
   );
   return { registration: toRegistration(res.rows[0]!), created: true };
 }

@@ -105,6 +105,29 @@ export const RUNTIME_CASES: Record<string, Case> = {
     c.t.is(res.statusCode, 404, "A cannot register on B's course");
     await assertBIntact(c, s);
   },
+  'GET /api/v1/courses/:id/runtime-settings': async (c) => {
+    const s = await seed(c);
+    const res = await c.h.app.inject({
+      url: `/api/v1/courses/${s.courseB}/runtime-settings`,
+      headers: { authorization: c.a.authorization },
+    });
+    c.t.is(res.statusCode, 404);
+  },
+  'PUT /api/v1/courses/:id/runtime-settings': async (c) => {
+    const s = await seed(c);
+    const res = await c.h.app.inject({
+      method: 'PUT',
+      url: `/api/v1/courses/${s.courseB}/runtime-settings`,
+      headers: { authorization: c.a.authorization },
+      payload: { maxAttempts: 1 },
+    });
+    c.t.is(res.statusCode, 404, "A cannot change B's course settings");
+    const mine = await c.h.app.inject({
+      url: `/api/v1/courses/${s.courseB}/runtime-settings`,
+      headers: { authorization: c.b.authorization },
+    });
+    c.t.is(mine.json().maxAttempts, null, "B's course keeps its settings");
+  },
   'GET /api/v1/registrations/:id': keyCase('GET', ''),
   'POST /api/v1/registrations/:id/launch-links': keyCase('POST', '/launch-links', {}),
   'POST /api/v1/registrations/:id/attempts': keyCase('POST', '/attempts', {}),

@@ -44,7 +44,7 @@ export async function register(
   t: TenantWithKey,
   courseId: string,
   extra: Record<string, unknown> = {},
-): Promise<{ id: string; version: number; learner: Record<string, unknown> }> {
+): Promise<{ id: string; version: number; maxAttempts: number; learner: Record<string, unknown> }> {
   const res = await h.app.inject({
     method: 'POST',
     url: '/api/v1/registrations',

@@ -30,6 +30,13 @@ export const migration: Migration = {
         FOREIGN KEY (course_id, version) REFERENCES ${s}.course_versions (course_id, version)
       )`,
       `CREATE INDEX registrations_learner ON ${s}.registrations (course_id, learner_key, version, created_at)`,
+      // Runtime settings of a course (all its versions), copied into each new registration.
+      `CREATE TABLE ${s}.course_runtime_settings (
+        course_id uuid PRIMARY KEY REFERENCES ${s}.courses (id) ON DELETE CASCADE,
+        tenant_id text NOT NULL DEFAULT current_setting('app.tenant_id', true),
+        max_attempts int CHECK (max_attempts IS NULL OR max_attempts > 0),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`,
       `CREATE TABLE ${s}.attempts (
         id uuid PRIMARY KEY,
         tenant_id text NOT NULL DEFAULT current_setting('app.tenant_id', true),
@@ -71,7 +78,7 @@ export const migration: Migration = {
         PRIMARY KEY (attempt_id, sco)
       )`,
     ]);
-    for (const table of ['registrations', 'attempts', 'sco_states']) {
+    for (const table of ['registrations', 'course_runtime_settings', 'attempts', 'sco_states']) {
       await secureTenantTable(knex, schema, table, tenant!, appRole);
     }
   },
@@ -80,6 +87,7 @@ export const migration: Migration = {
     await runSql(knex, [
       `DROP TABLE ${s}.sco_states`,
       `DROP TABLE ${s}.attempts`,
+      `DROP TABLE ${s}.course_runtime_settings`,
       `DROP TABLE ${s}.registrations`,
     ]);
   },
