@@ -175,16 +175,18 @@ export function createFolderBlobStore(options: FolderBlobStoreOptions): BlobStor
     }
   }
 
-  // A concurrent delete may prune the parent folder between mkdir and rename; then we make it again.
+  // The folder usually exists already (an import writes thousands of files into a few folders), so the
+  // rename is tried first and mkdir runs only when it fails; a concurrent delete may also prune the
+  // folder between mkdir and rename, and then we make it again.
   async function renameIntoFolder(from: string, to: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      await mkdir(path.dirname(to), { recursive: true });
       try {
         await rename(from, to);
         return;
       } catch (err) {
         if (code(err) !== 'ENOENT' || attempt >= RETRIES) throw err;
       }
+      await mkdir(path.dirname(to), { recursive: true });
     }
   }
 
@@ -284,9 +286,9 @@ export function createFolderBlobStore(options: FolderBlobStoreOptions): BlobStor
               yield bytes;
             }
           },
-          createWriteStream(tmpData, { flags: 'wx' }),
+          // flush: fsync on the descriptor that wrote it, before it closes (no second open to sync).
+          createWriteStream(tmpData, { flags: 'wx', flush: true }),
         );
-        await fsyncFile(tmpData);
         await renameIntoFolder(tmpData, dataFile);
         await fsyncDir(path.dirname(dataFile));
 
@@ -299,8 +301,7 @@ export function createFolderBlobStore(options: FolderBlobStoreOptions): BlobStor
           ...(cacheControl === undefined ? {} : { cacheControl }),
           lastModified: new Date().toISOString(),
         };
-        await writeFile(tmpRecord, JSON.stringify(record), { flag: 'wx' });
-        await fsyncFile(tmpRecord);
+        await writeFile(tmpRecord, JSON.stringify(record), { flag: 'wx', flush: true });
         await withKeyLock(key, async () => {
           const previous = await readRecord(target);
           await renameIntoFolder(tmpRecord, target);
