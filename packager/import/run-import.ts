@@ -74,8 +74,14 @@ export async function runImport(
     await progress('inspecting', 0, 0, 0, true);
     const listing = await inspectArchive(zipPath, deps.limits);
     const paths = listing.entries.map((e) => e.path);
-    const detected = await detectPackage(paths, (p) => readArchiveFile(zipPath, listing, p));
-    const manifestXml = await readArchiveFile(zipPath, listing, detected.manifest);
+    // Detection reads the manifest too; reading it once spares a second pass over a large directory.
+    const reads = new Map<string, Promise<Buffer>>();
+    const read = (p: string) => {
+      if (!reads.has(p)) reads.set(p, readArchiveFile(zipPath, listing, p));
+      return reads.get(p)!;
+    };
+    const detected = await detectPackage(paths, read);
+    const manifestXml = await read(detected.manifest);
     const archiveFiles = new Set(paths);
     const parsed =
       detected.kind === 'cmi5'
