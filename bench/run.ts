@@ -2,7 +2,9 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ID as A, runBatchVsCopy } from './batch-vs-copy.ts';
+import { ID as E, runContentGet } from './content-get.ts';
 import { ID as C, runFilteredGet } from './filtered-get.ts';
+import { ID as D, runImportVsUnzip } from './import-vs-unzip.ts';
 import { machineInfo, waitForQuiet } from './machine.ts';
 import { type ScenarioContext, type ScenarioReport, writeResults } from './results.ts';
 import { ADMIN_URL } from './scratch-db.ts';
@@ -10,13 +12,15 @@ import { ID as B, runSinglePostVsNodeHttp } from './single-post-vs-node-http.ts'
 
 /**
  * Runs every scenario, or the ones named (`batch-vs-copy`, `single-post-vs-node-http`, `filtered-get`,
- * or a/b/c), and rewrites bench/RESULTS.md after each one.
+ * `import`, `content-get`, or a–e), and rewrites the sections of bench/RESULTS.md that ran after each one.
  */
 const SCENARIOS: Record<string, { letter: string; run: (ctx: ScenarioContext) => Promise<ScenarioReport> }> =
   {
     [A]: { letter: 'a', run: runBatchVsCopy },
     [B]: { letter: 'b', run: runSinglePostVsNodeHttp },
     [C]: { letter: 'c', run: runFilteredGet },
+    [D]: { letter: 'd', run: runImportVsUnzip },
+    [E]: { letter: 'e', run: runContentGet },
   };
 const ORDER = Object.keys(SCENARIOS);
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -45,7 +49,7 @@ function pick(args: string[]): string[] {
   if (args.length === 0) return ORDER;
   return args.map((a) => {
     const id = ORDER.find((k) => k === a || SCENARIOS[k]!.letter === a.toLowerCase());
-    if (!id) throw new Error(`Unknown scenario "${a}". Choose from: ${ORDER.join(', ')} (or a, b, c).`);
+    if (!id) throw new Error(`Unknown scenario "${a}". Choose from: ${ORDER.join(', ')} (or a–e).`);
     return id;
   });
 }
