@@ -45,6 +45,8 @@ export class CommitQueue {
   private sending = false;
   private failures = 0;
   private timer: unknown;
+  /** A refusal stays on the shell until a later commit is acknowledged. */
+  private refused: string | undefined;
   private readonly d: Required<Omit<QueueDeps, 'storage' | 'beacon'>> & Pick<QueueDeps, 'storage' | 'beacon'>;
 
   constructor(deps: QueueDeps) {
@@ -145,6 +147,7 @@ export class CommitQueue {
       if (res.ok) {
         this.remove(next);
         this.failures = 0;
+        this.refused = undefined;
         this.d.onAnswer(next.body, answer as unknown as CommitAnswer);
       } else if (res.status === 409 && answer.error === 'STALE_COMMIT') {
         this.remove(next);
@@ -160,8 +163,8 @@ export class CommitQueue {
       } else {
         this.remove(next);
         const message = typeof answer.message === 'string' ? answer.message : `HTTP ${res.status}`;
+        this.refused = message;
         this.d.onRejected(next.body, res.status, `${String(answer.error ?? res.status)}: ${message}`);
-        this.d.onState('error', message);
       }
     } catch {
       retry = true;
@@ -181,7 +184,8 @@ export class CommitQueue {
       return;
     }
     if (this.entries.length > 0) return this.pump();
-    this.d.onState('saved');
+    if (this.refused === undefined) this.d.onState('saved');
+    else this.d.onState('error', this.refused);
   }
 
   private remove(entry: Entry): void {
