@@ -8,6 +8,8 @@ export interface LoadOptions {
   durationS?: number;
   /** …or send exactly this many requests; every one gets its response, so counts are exact. */
   amount?: number;
+  /** An open-loop target: at most this many requests per second across all connections. */
+  overallRate?: number;
   /** A hard stop whatever happens (autocannon's `stop()`). */
   maxSeconds: number;
   method?: 'GET' | 'POST';
@@ -49,6 +51,7 @@ export function runLoad(o: LoadOptions): Promise<LoadSummary> {
         url: o.url,
         connections: o.connections,
         ...(o.amount !== undefined ? { amount: o.amount } : { duration: o.durationS ?? 10 }),
+        ...(o.overallRate !== undefined ? { overallRate: o.overallRate } : {}),
         method: o.method ?? 'GET',
         headers: o.headers,
         requests: o.requests,

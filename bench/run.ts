@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ID as A, runBatchVsCopy } from './batch-vs-copy.ts';
+import { ID as F, runCommitRate } from './commit-rate.ts';
 import { ID as E, runContentGet } from './content-get.ts';
 import { ID as C, runFilteredGet } from './filtered-get.ts';
 import { ID as D, runImportVsUnzip } from './import-vs-unzip.ts';
@@ -12,7 +13,7 @@ import { ID as B, runSinglePostVsNodeHttp } from './single-post-vs-node-http.ts'
 
 /**
  * Runs every scenario, or the ones named (`batch-vs-copy`, `single-post-vs-node-http`, `filtered-get`,
- * `import`, `content-get`, or a–e), and rewrites the sections of bench/RESULTS.md that ran after each one.
+ * `import`, `content-get`, `commit-rate`, or a–f), and rewrites the sections of bench/RESULTS.md that ran after each one.
  */
 const SCENARIOS: Record<string, { letter: string; run: (ctx: ScenarioContext) => Promise<ScenarioReport> }> =
   {
@@ -21,6 +22,7 @@ const SCENARIOS: Record<string, { letter: string; run: (ctx: ScenarioContext) =>
     [C]: { letter: 'c', run: runFilteredGet },
     [D]: { letter: 'd', run: runImportVsUnzip },
     [E]: { letter: 'e', run: runContentGet },
+    [F]: { letter: 'f', run: runCommitRate },
   };
 const ORDER = Object.keys(SCENARIOS);
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -49,7 +51,7 @@ function pick(args: string[]): string[] {
   if (args.length === 0) return ORDER;
   return args.map((a) => {
     const id = ORDER.find((k) => k === a || SCENARIOS[k]!.letter === a.toLowerCase());
-    if (!id) throw new Error(`Unknown scenario "${a}". Choose from: ${ORDER.join(', ')} (or a–e).`);
+    if (!id) throw new Error(`Unknown scenario "${a}". Choose from: ${ORDER.join(', ')} (or a–f).`);
     return id;
   });
 }

@@ -1,0 +1,286 @@
+import { scorm2004Package } from '../test/packages.ts';
+import { type CrestProcess, startCrest } from './crest-process.ts';
+import { type LoadSummary, runLoad } from './load.ts';
+import { type CpuShare, cpuAccount, cpuVerdict, formatCpu, quietly } from './machine.ts';
+import { formatWaits, sampleWaits, type WaitShare } from './pg-waits.ts';
+import { ms, n0, n2, pass, type ScenarioContext, type ScenarioReport, table } from './results.ts';
+import { createScratchDatabase } from './scratch-db.ts';
+import { createRng } from './statements.ts';
+
+export const ID = 'commit-rate';
+const TARGET_RATE = 2500;
+const TARGET_P99_MS = 100;
+const CEILING_P99_MS = 200;
+const RATES = [1000, 2500, 4000, 5500, 7000];
+const CONNECTIONS = 600;
+
+interface Learner {
+  token: string;
+  attemptId: string;
+  sco: string;
+  seq: number;
+  acked: number;
+}
+
+/** A SCORM 2004 SCO's commit as scorm-again sends it mid-lesson: 2–8 KB suspend_data and interactions. */
+function commitBody(l: Learner, suspendData: readonly string[]): string {
+  const seq = ++l.seq;
+  // A new answer every other commit, up to 8; an answer, once given, stays as it was (as in a real quiz).
+  const answered = Math.min(Math.ceil(seq / 2), 8);
+  const interactions: Record<string, unknown> = {};
+  for (let j = 0; j < answered; j++) {
+    interactions[j] = {
+      id: `q${j + 1}`,
+      type: 'choice',
+      description: `Question ${j + 1}: which procedure applies?`,
+      learner_response: ['a', 'b', 'c', 'd'][j % 4],
+      result: j % 3 ? 'correct' : 'incorrect',
+      weighting: '1',
+      latency: 'PT12S',
+    };
+  }
+  return JSON.stringify({
+    attemptId: l.attemptId,
+    sco: l.sco,
+    seq,
+    terminated: false,
+    cmi: {
+      completion_status: 'incomplete',
+      success_status: 'unknown',
+      location: `page-${seq}`,
+      progress_measure: String(Math.min(0.99, seq / 50).toFixed(2)),
+      score: { scaled: String((answered / 10).toFixed(2)), raw: String(answered * 10), min: '0', max: '100' },
+      session_time: `PT${seq * 20}S`,
+      exit: '',
+      suspend_data: `${suspendData[seq % suspendData.length]}|${seq}`,
+      interactions,
+    },
+  });
+}
+
+async function api(
+  crest: CrestProcess,
+  path: string,
+  init: RequestInit = {},
+): Promise<Record<string, unknown>> {
+  const res = await fetch(`${crest.url}${path}`, {
+    ...init,
+    headers: { authorization: crest.authorization, 'content-type': 'application/json', ...init.headers },
+  });
+  const body = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+async function importCourse(crest: CrestProcess): Promise<string> {
+  const { job } = (await api(crest, '/api/v1/courses', {
+    method: 'POST',
+    headers: { 'content-type': 'application/zip' },
+    body: new Uint8Array(await scorm2004Package(['Lesson 1'], 'Compliance bench')),
+  })) as { job: { id: string; courseId: string } };
+  for (let i = 0; i < 600; i++) {
+    const state = await api(crest, `/api/v1/courses/${job.courseId}/imports/${job.id}`);
+    if (state.status === 'succeeded') return job.courseId;
+    if (state.status === 'failed') throw new Error(`import failed: ${JSON.stringify(state)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('import did not finish in 60 s');
+}
+
+/** Registrations, launch links and launches through the integrator and player APIs, as an LMS would. */
+async function enrol(crest: CrestProcess, courseId: string, count: number, log: (l: string) => void) {
+  const learners: Learner[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      const reg = await api(crest, '/api/v1/registrations', {
+        method: 'POST',
+        body: JSON.stringify({
+          courseId,
+          learner: {
+            name: `Learner ${i}`,
+            account: { homePage: 'https://learners.example.org', name: `l${i}` },
+          },
+        }),
+      });
+      const link = await api(crest, `/api/v1/registrations/${reg.id}/launch-links`, {
+        method: 'POST',
+        body: '{}',
+      });
+      const launch = await api(crest, `/runtime/v1/launch/${link.token}`);
+      learners.push({
+        token: link.token as string,
+        attemptId: launch.attemptId as string,
+        sco: launch.current as string,
+        seq: 0,
+        acked: 0,
+      });
+      if (learners.length % 1000 === 0) log(`  enrolled ${n0(learners.length)} / ${n0(count)} learners`);
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  return learners;
+}
+
+interface Level {
+  rate: number;
+  load: LoadSummary;
+  cpu: CpuShare;
+  waits: WaitShare[];
+}
+
+/**
+ * Scenario F: SCO commits at fixed rates (open loop, autocannon's overallRate), the compliance peak's
+ * shape: many learners each committing now and then. Every commit goes through the real player API
+ * (token in the path, CMI validated, statements and State documents written in the same transaction).
+ * Afterwards every acknowledged commit must be the stored one or older than it.
+ */
+export async function runCommitRate(ctx: ScenarioContext): Promise<ScenarioReport> {
+  const seconds = Math.max(5, Math.round(15 * ctx.scale));
+  const learnerCount = Math.max(500, Math.round(4000 * ctx.scale));
+  const db = await createScratchDatabase();
+  ctx.log(`scratch database ${db.name}`);
+  const admin = await db.client();
+  const sampler = await db.client();
+  let crest: CrestProcess | undefined;
+  try {
+    crest = await startCrest(db.url);
+    ctx.log(`crest serve on ${crest.url} (pid ${crest.pid})`);
+    const courseId = await importCourse(crest);
+    const t0 = performance.now();
+    const learners = await enrol(crest, courseId, learnerCount, ctx.log);
+    ctx.log(`enrolled ${n0(learners.length)} learners in ${n2((performance.now() - t0) / 1000)} s`);
+    const rng = createRng(ID);
+    const suspendData = Array.from({ length: 16 }, () => {
+      const len = 2000 + Math.floor(rng() * 6000);
+      return Array.from({ length: len }, () => String.fromCharCode(33 + Math.floor(rng() * 90))).join('');
+    });
+
+    let cursor = 0;
+    let okTotal = 0;
+    const load = (label: string, rate: number, durationS: number) =>
+      runLoad({
+        label,
+        url: crest!.url,
+        connections: CONNECTIONS,
+        overallRate: rate,
+        durationS,
+        maxSeconds: durationS + 30,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        requests: [
+          {
+            method: 'POST',
+            // One request in flight per connection, so the connection's context says whose commit answered.
+            setupRequest: (req, context) => {
+              const l = learners[cursor++ % learners.length]!;
+              Object.assign(context, { learner: l, seq: l.seq + 1 });
+              return {
+                ...req,
+                path: `/runtime/v1/sessions/${l.token}/commits`,
+                body: commitBody(l, suspendData),
+              };
+            },
+            onResponse: (status, _body, context) => {
+              if (status !== 200) return;
+              okTotal++;
+              const { learner, seq } = context as { learner: Learner; seq: number };
+              learner.acked = Math.max(learner.acked, seq);
+            },
+          },
+        ],
+        log: ctx.log,
+      });
+
+    await load('warm-up', 500, 3);
+    const levels: Level[] = [];
+    for (const rate of RATES) {
+      ctx.log(`commits at ${n0(rate)}/s for ${seconds} s (-c ${CONNECTIONS})`);
+      const measured = await quietly(`${rate}/s`, ctx.log, async () => {
+        const cpu = await cpuAccount(admin, db.name, crest!.pid);
+        const waits = sampleWaits(sampler, db.name);
+        const l = await load(`${rate}/s`, rate, seconds);
+        return { load: l, cpu: await cpu(), waits: await waits() };
+      });
+      levels.push({ rate, ...measured });
+      ctx.log(
+        `  ${n0(measured.load.rps)} commits/s, p99 ${ms(measured.load.p99)} (${formatCpu(measured.cpu)})`,
+      );
+      if (measured.load.p99 > CEILING_P99_MS * 2 || measured.load.rps < rate * 0.8) break;
+    }
+
+    // No acknowledged commit lost: each learner's stored seq is at least the highest seq acknowledged.
+    const stored = await admin.query<{ attempt_id: string; seq: string }>(
+      'SELECT attempt_id::text, seq::text FROM t_demo.sco_states',
+    );
+    const storedSeq = new Map(stored.rows.map((r) => [r.attempt_id, Number(r.seq)]));
+    const behind = learners.filter((l) => l.acked > (storedSeq.get(l.attemptId) ?? 0)).length;
+    const sentTotal = learners.reduce((a, l) => a + l.seq, 0);
+    const ackedTotal = learners.reduce((a, l) => a + l.acked, 0);
+    const statements = Number((await admin.query('SELECT count(*) AS n FROM t_demo.statements')).rows[0].n);
+    ctx.log(
+      `  durability: ${n0(okTotal)} commits acknowledged, ${behind} learners behind their acknowledged seq`,
+    );
+
+    const atTarget = levels.find((l) => l.rate === TARGET_RATE);
+    const holding = levels.filter((l) => l.load.p99 <= CEILING_P99_MS && l.load.rps >= l.rate * 0.95);
+    const best = holding.at(-1);
+    const codes = (l: LoadSummary) =>
+      Object.entries(l.statusCodes)
+        .filter(([c]) => c !== '200')
+        .map(([c, k]) => `${c}×${k}`)
+        .join(', ') || '0';
+    const md = [
+      '## F. SCO commits at the compliance peak (`commit-rate`)',
+      '',
+      `${n0(learners.length)} learners enrolled through the integrator API (registration, launch link, launch) on a ` +
+        'one-SCO SCORM 2004 course; then commits through the player API at fixed rates (autocannon `overallRate`, ' +
+        `-c ${CONNECTIONS}, ${seconds} s a level), learners in turn, each commit a mid-lesson CMI tree as scorm-again ` +
+        'sends it: 2–8 KB suspend_data, location, progress, score, session time and up to 8 interactions. Every commit ' +
+        'is validated against the SCORM 2004 data model and stored with its xAPI SCORM Profile statements and the ' +
+        'suspend_data State document in the same transaction, acknowledged after the commit.',
+      '',
+      table(
+        ['target/s', 's', 'commits', 'commits/s', 'p50', 'p90', 'p99', 'max', 'non-200', 'CPU (cores)'],
+        levels.map((l) => [
+          n0(l.rate),
+          n2(l.load.seconds),
+          n0(l.load.responses),
+          n0(l.load.rps),
+          ms(l.load.p50),
+          ms(l.load.p90),
+          ms(l.load.p99),
+          ms(l.load.max),
+          codes(l.load),
+          formatCpu(l.cpu),
+        ]),
+      ),
+      '',
+      atTarget
+        ? `- **At ${n0(TARGET_RATE)} commits/s: ${n0(atTarget.load.rps)}/s served, p99 ${ms(atTarget.load.p99)}**; ` +
+          `target p99 ≤ ${TARGET_P99_MS} ms at ${n0(TARGET_RATE)}/s — ${pass(atTarget.load.p99 <= TARGET_P99_MS && atTarget.load.rps >= TARGET_RATE * 0.95)}.`
+        : `- The ${n0(TARGET_RATE)}/s level did not run.`,
+      `- **Highest rate holding p99 ≤ ${CEILING_P99_MS} ms: ${best ? `${n0(best.rate)}/s (p99 ${ms(best.load.p99)})` : 'none of the levels'}.**`,
+      `- **No acknowledged commit lost**: ${n0(okTotal)} commits acknowledged (${n0(sentTotal)} sent, highest ` +
+        `acknowledged seqs summing to ${n0(ackedTotal)}); ${behind} of ${n0(learners.length)} learners have a stored ` +
+        `seq below their highest acknowledged one — ${behind === 0 ? 'none lost' : '**commits lost**'}. ` +
+        `${n0(statements)} statements stored.`,
+      '',
+      '### Where the time goes',
+      '',
+      ...levels.map(
+        (l) =>
+          `- ${n0(l.rate)}/s: ${cpuVerdict(l.cpu)} CPU per commit: Crest ${n2((l.cpu.crest / Math.max(1, l.load.responses)) * 1000)} ms, ` +
+          `PostgreSQL ${n2((l.cpu.postgres / Math.max(1, l.load.responses)) * 1000)} ms. Sessions: ${formatWaits(l.waits, 4)}`,
+      ),
+    ].join('\n');
+    return { id: ID, markdown: md };
+  } finally {
+    await crest?.stop();
+    await admin.end();
+    await sampler.end();
+    await db.drop();
+    ctx.log(`dropped ${db.name}`);
+  }
+}
