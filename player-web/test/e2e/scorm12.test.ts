@@ -140,6 +140,7 @@ withFixtures(
     const course = await backend.addCourse(await fixture('golf-12-runtime-minimum-calls-multisco.zip'));
     const { url } = await backend.launch(course);
     const page = await openPlayer(browser.context, url, t.log);
+    await waitFor(page, "s.phase === 'launched'");
     const ids = await page.$$eval('#toc button[data-item]', (bs) =>
       bs.map((b) => (b as HTMLElement).dataset.item!),
     );

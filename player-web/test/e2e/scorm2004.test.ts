@@ -192,3 +192,23 @@ withFixtures(
     await again.close();
   },
 );
+
+run(
+  'Exit ends the course: the last commit is acknowledged, then the player goes to the exit URL',
+  async (t) => {
+    const course = await backend.addCourse(
+      await packageZip({ version: '2004', title: 'Exit URL', items: [{ id: 'only', title: 'Only SCO' }] }),
+    );
+    const exitUrl = `${backend.apiOrigin}/healthz?from=player`;
+    const { url, registration } = await backend.launch(course, { exitUrl });
+    const page = await openPlayer(browser.context, url, t.log);
+    const sco = await scoFrame(page, 'only');
+    await inSco(sco, "set('cmi.completion_status','completed');");
+    await click(page, 'exitAll');
+    await page.waitForURL(exitUrl);
+    const s = (await backend.stored(registration)).only;
+    t.true(s?.terminated);
+    t.is((s?.cmi as Cmi2004 | undefined)?.completion_status, 'completed');
+    await page.close();
+  },
+);
