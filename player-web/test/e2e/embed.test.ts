@@ -104,3 +104,21 @@ run(
     await page.close();
   },
 );
+
+run('a forged or expired launch token shows a message, not a broken page', async (t) => {
+  const page = await browser.context.newPage();
+  const api = encodeURIComponent(backend.apiOrigin);
+  const origin = backend.contentOrigin || new URL((await backend.launch(await anyCourse())).url).origin;
+  await page.goto(`${origin}/player/launch.html?api=${api}#demo.not-a-real-token`);
+  await page.waitForFunction(() => document.getElementById('message')?.textContent?.includes('expired'));
+  t.is(await page.textContent('#title'), 'Cannot open this course');
+  await page.goto(`${origin}/player/launch.html`);
+  await page.waitForFunction(() => document.getElementById('message')?.textContent?.includes('incomplete'));
+  await page.close();
+});
+
+async function anyCourse(): Promise<string> {
+  return backend.addCourse(
+    await packageZip({ version: '1.2', title: 'Any', items: [{ id: 'a', title: 'A' }] }),
+  );
+}
