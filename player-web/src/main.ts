@@ -558,8 +558,9 @@ function startSequencing(): void {
       deliveries++;
       state.delivered = activity.id;
       if (!item) return;
-      // scorm-again captured the previous SCO's terminating commit before delivering (lmsFinish).
-      if (a.isInitialized() || a.isTerminated()) a.reset(undefined, { preserveListeners: true });
+      // scorm-again captured the previous SCO's terminating commit before delivering (lmsFinish). Reset
+      // even if that SCO never initialized: its loaded CMI must not leak into this one.
+      if (deliveries > 1) a.reset(undefined, { preserveListeners: true });
       a.loadFromJSON(launchData(item), 'cmi');
       sessionEnded = false;
       setTimeout(() => show(item), 0);
