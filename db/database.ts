@@ -7,9 +7,19 @@ export interface QueryResult<R = Row> {
   rowCount: number;
 }
 
+export interface QueryOptions {
+  /**
+   * Run as the named prepared statement (PostgreSQL): parsed and planned once per connection instead of
+   * on every call. Only for fixed SQL texts on hot paths; the name must be unique to the text. PostgreSQL
+   * re-plans by itself when search_path or the role differ from when it was planned, so one name serves
+   * every tenant. PGlite ignores it.
+   */
+  prepare?: string;
+}
+
 /** A connection inside one transaction. SQL uses $1-style parameters on both adapters. */
 export interface Tx {
-  query<R = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  query<R = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>>;
 }
 
 /**

@@ -1,7 +1,7 @@
 import knexFactory from 'knex';
 import pg from 'pg';
 import { AppError } from '../core/errors.ts';
-import type { Database, QueryResult, Tx } from './database.ts';
+import type { Database, QueryOptions, QueryResult, Tx } from './database.ts';
 import { setLocalSql } from './database.ts';
 
 export interface PostgresOptions {
@@ -57,8 +57,15 @@ async function connectWithRetry(pool: pg.Pool, options: PostgresOptions, which: 
 
 function txOf(client: pg.PoolClient): Tx {
   return {
-    async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-      const res = await client.query(sql, params as unknown[] | undefined);
+    async query<R>(
+      sql: string,
+      params?: readonly unknown[],
+      options?: QueryOptions,
+    ): Promise<QueryResult<R>> {
+      const values = params as unknown[] | undefined;
+      const res = await (options?.prepare
+        ? client.query({ name: options.prepare, text: sql, values })
+        : client.query(sql, values));
       return { rows: res.rows as R[], rowCount: res.rowCount ?? res.rows.length };
     },
   };
