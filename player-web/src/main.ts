@@ -106,6 +106,10 @@ async function main(): Promise<void> {
   window.addEventListener('pagehide', onPageHide);
 
   launch = await fetchLaunch(apiBase.replace(/\/+$/, ''), token);
+  // SCOs find the API only from this origin (API.md, "Origins"); and a launch link naming some other
+  // ?api= must not turn this trusted page into a frame around someone else's site.
+  if (new URL(launch.contentBase, location.href).origin !== location.origin)
+    fail('This course is not served from the player’s origin, so it cannot be played here.');
   state.phase = 'launched';
   shell.setTitle(launch.course.title);
   items = launchables(launch.toc);
