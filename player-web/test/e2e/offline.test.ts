@@ -95,3 +95,33 @@ run(
     await again.close();
   },
 );
+
+run('the terminating commit also goes by sendBeacon as text/plain, which the runtime accepts', async (t) => {
+  const { url, registration } = await backend.launch(course);
+  const page = await openPlayer(browser.context, url, t.log);
+  const sco = await scoFrame(page, 'only');
+  const posts: { type: string; contentType: string }[] = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && r.url().endsWith('/commits'))
+      posts.push({ type: r.resourceType(), contentType: r.headers()['content-type'] ?? '' });
+  });
+  // Beacons: fetches carry application/json, so a text/plain commit can only be the beacon.
+  const beaconAnswers: number[] = [];
+  page.on('response', (r) => {
+    if (r.request().method() === 'POST' && /^text\/plain/.test(r.request().headers()['content-type'] ?? ''))
+      beaconAnswers.push(r.status());
+  });
+  await inSco(sco, "set('cmi.location','by-beacon'); set('cmi.completion_status','completed'); finish();");
+  await eventually(async () => {
+    const s = (await backend.stored(registration)).only;
+    return s?.terminated && (s.cmi as Cmi2004).location === 'by-beacon' ? true : undefined;
+  }, 'the beaconed terminating commit reaching the runtime');
+  t.true(
+    posts.some((p) => /^text\/plain/.test(p.contentType)),
+    `a text/plain POST was made: ${JSON.stringify(posts)}`,
+  );
+  await eventually(async () => (beaconAnswers.length > 0 ? true : undefined), 'an answer to the beacon');
+  t.deepEqual(beaconAnswers, [200], 'the runtime accepted the text/plain commit');
+  t.log(JSON.stringify(posts));
+  await page.close();
+});
