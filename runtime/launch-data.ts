@@ -1,4 +1,3 @@
-import { toScormAgainSequencing } from '../packager/manifest/scorm-again-sequencing.ts';
 import type { CmiTree } from './cmi/data-model.ts';
 import { type Entry, entryFor, launchCmi } from './cmi/launch-cmi.ts';
 import type { TocEntry } from './course-info.ts';
@@ -61,7 +60,7 @@ export function buildLaunchData(
     },
     contentBase: links.contentBase,
     toc: course.toc,
-    sequencing: course.standard === 'scorm2004' ? toScormAgainSequencing(course.model).sequencing : null,
+    sequencing: course.standard === 'scorm2004' ? course.sequencing : null,
     sequencingState: attempt.sequencingState,
     scos,
     current,

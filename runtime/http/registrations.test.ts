@@ -155,6 +155,12 @@ forEachDatabase(
         t2.true(oldLaunch.contentBase.endsWith('/v1/'));
         const pinned = await post('/api/v1/registrations', { courseId, learner: newLearner(), version: 1 });
         t2.is(pinned.json().version, 1);
+        const same = await post('/api/v1/registrations', { courseId, learner: old.learner });
+        t2.is(same.statusCode, 200, 'the learner who started on version 1 gets that registration back');
+        t2.is(same.json().id, old.id);
+        const onV2 = await post('/api/v1/registrations', { courseId, learner: old.learner, version: 2 });
+        t2.is(onV2.statusCode, 201, 'naming the new version registers them on it');
+        t2.is(onV2.json().version, 2);
       },
     );
 

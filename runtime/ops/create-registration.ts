@@ -24,9 +24,9 @@ export interface CreateRegistrationResult {
 }
 
 /**
- * One learner on one course version. Without forceNew the same learner, course and version get the existing
- * registration back (so an integrator can call this on every visit). The version is fixed here and never
- * moves: a later upload of the course only affects registrations created after it.
+ * One learner on one course version. Without forceNew the same learner and course (and version, when named)
+ * get their latest registration back, so an integrator can call this on every visit. The version is fixed here
+ * and never moves: a later upload of the course only affects new learners, or forceNew.
  */
 export async function createRegistration(
   tx: Tx,
@@ -43,10 +43,12 @@ export async function createRegistration(
   if (!info) throw new AppError('NOT_FOUND', `Course ${input.courseId} has no version ${version}.`);
   const key = agentKey(input.learner)!;
   if (!input.forceNew) {
+    // Without a version, any version the learner already started counts: they stay on it after a re-upload.
     const existing = await tx.query(
       `SELECT ${REGISTRATION_COLUMNS} FROM registrations
-       WHERE course_id = $1 AND learner_key = $2 AND version = $3 ORDER BY created_at LIMIT 1`,
-      [input.courseId, key, version],
+       WHERE course_id = $1 AND learner_key = $2 AND ($3::int IS NULL OR version = $3)
+       ORDER BY created_at DESC LIMIT 1`,
+      [input.courseId, key, input.version ?? null],
     );
     if (existing.rows[0]) return { registration: toRegistration(existing.rows[0]), created: false };
   }

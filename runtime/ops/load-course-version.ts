@@ -2,13 +2,17 @@ import { LRUCache } from 'lru-cache';
 import { AppError } from '../../core/errors.ts';
 import type { Tx } from '../../db/database.ts';
 import type { ScormCourseModel } from '../../packager/manifest/course-model.ts';
+import {
+  type ScormAgainSequencingSettings,
+  toScormAgainSequencing,
+} from '../../packager/manifest/scorm-again-sequencing.ts';
 import { type CourseInfo, courseInfo } from '../course-info.ts';
 
 export interface CourseVersionInfo extends CourseInfo {
   courseId: string;
   version: number;
-  /** The stored model, for the sequencing mapping at launch. */
-  model: ScormCourseModel;
+  /** scorm-again's sequencing settings (SCORM 2004), mapped once per cached version; null for 1.2. */
+  sequencing: ScormAgainSequencingSettings | null;
 }
 
 /** Course versions never change once imported, so their reduced models are cached by tenant + id + version. */
@@ -36,7 +40,12 @@ export async function loadCourseVersion(
       `Course ${courseId} is a ${row.kind} course; the SCORM runtime launches SCORM 1.2 and 2004 courses only.`,
     );
   }
-  const info: CourseVersionInfo = { ...courseInfo(row.model), courseId, version, model: row.model };
+  const info: CourseVersionInfo = {
+    ...courseInfo(row.model),
+    courseId,
+    version,
+    sequencing: toScormAgainSequencing(row.model).sequencing,
+  };
   cache.set(key, info);
   return info;
 }
