@@ -429,6 +429,44 @@ forEachDatabase(
       t2.is((await launch(h, token)).scos.item_0!.seq, 0, 'no CMI was stored');
     });
 
+    test.serial(
+      `${name}: a failed SCORM 1.2 SCO: failed and terminated statements, no course event`,
+      async (t2) => {
+        const { token, data, courseId } = await launched(h, t, 'scorm12', ['Quiz']);
+        const res = await commit(h, token, {
+          attemptId: data.attemptId,
+          sco: 'item_0',
+          seq: 1,
+          cmi: { core: { lesson_status: 'completed', score: { raw: '50' }, session_time: '00:00:42' } },
+          terminated: true,
+        });
+        t2.deepEqual(
+          res.json().sco,
+          { completion: 'incomplete', success: 'failed', score: 0.5 },
+          'mastery score 80',
+        );
+        t2.deepEqual(res.json().course, {
+          completion: 'incomplete',
+          success: 'failed',
+          score: 0.5,
+          complete: false,
+        });
+        const statements = await statementsOf(h, t, data.registration);
+        t2.deepEqual(verbs(statements), ['initialized', 'scored', 'failed', 'terminated']);
+        t2.deepEqual(statements.at(-1)!.result, {
+          success: false,
+          completion: false,
+          score: { scaled: 0.5, raw: 50 },
+          duration: 'PT0H0M42S',
+        });
+        t2.false(
+          statements.some((s) => s.object.id === `urn:crest:course:${courseId}`),
+          'no course status yet',
+        );
+        t2.deepEqual(await outboxEvents(h, data.attemptId), []);
+      },
+    );
+
     test.serial(`${name}: OPTIONS preflight for a JSON commit from the content origin`, async (t2) => {
       const res = await h.app.inject({
         method: 'OPTIONS',
