@@ -1,7 +1,14 @@
 import test from 'ava';
 import type { ScoInfo } from '../course-info.ts';
 import { rollupCourse, type ScoOutcome, withRootActivity } from './rollup.ts';
-import { cmiTimespan, durationSeconds, isoDuration, scoStatus, timespanSeconds } from './sco-status.ts';
+import {
+  applyLmsStatus12,
+  cmiTimespan,
+  durationSeconds,
+  isoDuration,
+  scoStatus,
+  timespanSeconds,
+} from './sco-status.ts';
 
 const sco = (extra: Partial<ScoInfo> = {}): ScoInfo => ({ id: 's', title: 'S', scormType: 'sco', ...extra });
 const outcome = (o: Partial<ScoOutcome>): ScoOutcome => ({
@@ -142,4 +149,24 @@ test('time formats: CMITimespan and ISO 8601 durations', (t) => {
   t.is(isoDuration(5405.5), 'PT1H30M5.5S');
   t.is(cmiTimespan(5405.5), '0001:30:05.50');
   t.is(cmiTimespan(0), '0000:00:00');
+});
+
+test('SCORM 1.2: on LMSFinish the LMS completes an unset status, then applies the mastery score', (t) => {
+  const mastery = sco({ masteryScore: 80 });
+  t.deepEqual(applyLmsStatus12({}, sco(), true), { core: { lesson_status: 'completed' } });
+  t.deepEqual(applyLmsStatus12({ core: { lesson_status: 'not attempted' } }, sco(), true), {
+    core: { lesson_status: 'completed' },
+  });
+  t.deepEqual(applyLmsStatus12({}, sco(), false), {}, 'not before LMSFinish');
+  t.deepEqual(applyLmsStatus12({ core: { score: { raw: '85' } } }, mastery, true), {
+    core: { score: { raw: '85' }, lesson_status: 'passed' },
+  });
+  t.deepEqual(
+    applyLmsStatus12({ core: { lesson_status: 'incomplete', score: { raw: '60' } } }, mastery, false),
+    {
+      core: { lesson_status: 'failed', score: { raw: '60' } },
+    },
+  );
+  const browsed = { core: { lesson_status: 'browsed' } };
+  t.is(applyLmsStatus12(browsed, sco(), true), browsed, 'a status the SCO set is kept');
 });

@@ -1,6 +1,6 @@
 import type { ScoInfo } from '../course-info.ts';
 import type { CmiTree } from './data-model.ts';
-import { valueAt } from './tree.ts';
+import { setValue, valueAt } from './tree.ts';
 
 export type Completion = 'completed' | 'incomplete' | 'not attempted' | 'unknown';
 export type Success = 'passed' | 'failed' | 'unknown';
@@ -52,6 +52,24 @@ export function cmiTimespan(seconds: number): string {
 
 function num(v: string): number | null {
   return v === '' ? null : Number(v);
+}
+
+/**
+ * The lesson_status the LMS itself sets (SCORM 1.2 RTE §3.4, cmi.core.lesson_status, "Additional Behavior
+ * Requirements"): on LMSFinish a status the SCO never set ("not attempted") becomes "completed"; then, with a
+ * mastery score and a score.raw from the SCO, "passed" or "failed". The stored CMI carries the LMS's value, so the
+ * SCO reads it back on its next launch.
+ */
+export function applyLmsStatus12(cmi: CmiTree, sco: ScoInfo, terminated: boolean): CmiTree {
+  let status = valueAt(cmi, 'core.lesson_status');
+  if (terminated && (status === '' || status === 'not attempted')) status = 'completed';
+  const raw = valueAt(cmi, 'core.score.raw');
+  if (sco.masteryScore !== undefined && raw !== '' && status !== '' && status !== 'not attempted')
+    status = Number(raw) >= sco.masteryScore ? 'passed' : 'failed';
+  if (status === valueAt(cmi, 'core.lesson_status')) return cmi;
+  const out = structuredClone(cmi);
+  setValue(out, 'core.lesson_status', status);
+  return out;
 }
 
 /**

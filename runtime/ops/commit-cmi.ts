@@ -8,7 +8,7 @@ import { storeStatementRequests } from '../../lrs/ops/store-statements.ts';
 import { enqueueManyInTx, type OutboxEntry } from '../../queue/outbox.ts';
 import type { CmiTree } from '../cmi/data-model.ts';
 import { type CourseStatus, rollupCourse, type ScoOutcome, withRootActivity } from '../cmi/rollup.ts';
-import { type ScoStatus, scoStatus } from '../cmi/sco-status.ts';
+import { applyLmsStatus12, type ScoStatus, scoStatus } from '../cmi/sco-status.ts';
 import { valueAt } from '../cmi/tree.ts';
 import { dataModelFor, validateCmi } from '../cmi/validate-cmi.ts';
 import { type Learner, SCO_STATE_COLUMNS, type ScoState, toScoState } from '../model.ts';
@@ -191,7 +191,8 @@ export async function commitCmi(
         );
       }
       const model = dataModelFor(w.course.standard);
-      const cmi: CmiTree = validateCmi(model, c.cmi);
+      const valid: CmiTree = validateCmi(model, c.cmi);
+      const cmi = w.course.standard === 'scorm12' ? applyLmsStatus12(valid, sco, c.terminated) : valid;
       const status: ScoStatus = scoStatus(w.course.standard, cmi, sco);
       const base = prev ? (prev.terminated ? prev.totalSeconds : prev.totalSeconds - prev.sessionSeconds) : 0;
       const next: ScoState = {
