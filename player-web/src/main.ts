@@ -29,6 +29,7 @@ interface ScormApi {
   cmi: Any;
   adl?: Any;
   LMSFinish?(p: string): string;
+  LMSSetValue?(element: string, value: string): string;
   Terminate?(p: string): string;
   SetValue?(element: string, value: string): string;
   processNavigationRequest?(request: string, target?: string): boolean;
@@ -455,10 +456,30 @@ function navigate(request: string): void {
   }
   pendingNav = request;
   shellNavigation = true;
+  if (request === 'suspendAll' && api) suspendForLearner(api);
   endCurrent(() => {
     if (target) launchItem(target);
     else endSession(request === 'suspendAll' ? SUSPENDED : LEFT, true);
   });
+}
+
+/**
+ * "Suspend and exit" from the shell: unless the SCO chose its own cmi.exit, the session ends suspended, so
+ * the next launch resumes it with its data (SCORM 2004 RTE §4.2.8; 1.2 RTE §3.4.4 cmi.core.exit).
+ */
+function suspendForLearner(a: ScormApi): void {
+  if (!a.isInitialized() || a.isTerminated()) return;
+  const v12 = launch.course.standard === 'scorm12';
+  let exit = '';
+  try {
+    // cmi.exit is write-only: its public getter throws while the SCO runs, so read scorm-again's own.
+    exit = String((v12 ? a.cmi?.core?._exit : a.cmi?.getExitValueInternal?.()) ?? '');
+  } catch {
+    exit = '';
+  }
+  if (exit) return;
+  if (v12) a.LMSSetValue?.('cmi.core.exit', 'suspend');
+  else a.SetValue?.('cmi.exit', 'suspend');
 }
 
 /**
@@ -659,6 +680,7 @@ function navigateSequenced(request: string): void {
   if (a.isInitialized() && !a.isTerminated()) {
     // The running SCO's attempt ends through Terminate with the request set, as if the SCO had asked.
     a.SetValue?.('adl.nav.request', kind === 'choice' ? `{target=${target}}choice` : kind);
+    if (kind === 'suspendAll') suspendForLearner(a);
     endCurrent(() => after(true));
     return;
   }

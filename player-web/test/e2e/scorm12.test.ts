@@ -204,3 +204,29 @@ withFixtures('golf 1.2 single SCO (packaging only) plays', async (t) => {
   t.is(s.launched.length, 1);
   await page.close();
 });
+
+run(
+  'SCORM 1.2: the shell’s "Suspend and exit" suspends the running SCO, which resumes next time',
+  async (t) => {
+    const course = await backend.addCourse(
+      await packageZip({ version: '1.2', title: 'Suspend 1.2', items: [{ id: 'only', title: 'Only SCO' }] }),
+    );
+    const { url, registration } = await backend.launch(course);
+    const page = await openPlayer(browser.context, url, t.log);
+    const sco = await scoFrame(page, 'only');
+    await inSco(sco, "set('cmi.core.lesson_location','p9'); set('cmi.suspend_data','kept');");
+    await click(page, 'suspendAll');
+    const s = await waitFor(page, "s.phase === 'ended'");
+    t.regex(s.ended ?? '', /progress is saved/);
+    await eventually(async () => {
+      const st = (await backend.stored(registration)).only;
+      return st?.terminated && (st.cmi as Cmi12).core?.exit === 'suspend' ? true : undefined;
+    }, 'the suspended session reaching the runtime');
+    await page.close();
+    const again = await openPlayer(browser.context, url, t.log);
+    const resumed = await scoFrame(again, 'only');
+    t.is(await inSco(resumed, 'window.entry'), 'resume');
+    t.is(await inSco(resumed, "get('cmi.suspend_data')"), 'kept');
+    await again.close();
+  },
+);
