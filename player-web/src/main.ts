@@ -69,6 +69,8 @@ let pendingNav: string | null = null;
 let sequenced = false;
 let sequencingState: unknown;
 let sessionEnded = false;
+/** Exit or Suspend and exit: the learner left; only a new launch goes on. */
+let courseLeft = false;
 const seqs = new Map<string, number>();
 /** The CMI this page last committed per SCO: what a relaunch in the same page resumes from. */
 const committed = new Map<string, unknown>();
@@ -200,8 +202,8 @@ function statusOf(cmi: Record<string, Any> | undefined): string {
   return String(cmi.completion_status ?? 'not attempted');
 }
 
-const READ_FRESH_12 = ['session_time', 'exit', 'entry'];
-const READ_FRESH_2004 = ['session_time', 'exit', 'entry'];
+/** Per-session elements: a new session starts without the last one's (the runtime drops them too). */
+const PER_SESSION = ['session_time', 'exit', 'entry'];
 
 /**
  * cmi.core.entry / cmi.entry (SCORM 1.2 RTE §3.4.4, 2004 RTE §4.2.9): the runtime's value while its copy is
@@ -222,7 +224,7 @@ function launchData(item: TocItem): Record<string, Any> {
     saved.core ??= {};
     const core = saved.core;
     const lastExit = core.exit;
-    for (const k of READ_FRESH_12) delete core[k];
+    for (const k of PER_SESSION) delete core[k];
     core.student_id = launch.learner.id;
     core.student_name = launch.learner.name;
     // SCORM 1.2 RTE §3.4.4 cmi.core.entry: "resume" after a suspend, "ab-initio" the first time.
@@ -240,7 +242,7 @@ function launchData(item: TocItem): Record<string, Any> {
     return saved;
   }
   const lastExit = saved.exit;
-  for (const k of READ_FRESH_2004) delete saved[k];
+  for (const k of PER_SESSION) delete saved[k];
   saved.learner_id = launch.learner.id;
   saved.learner_name = launch.learner.name;
   saved.entry = entry(item.id, lastExit);
@@ -298,14 +300,13 @@ function commit(params: unknown, terminated: boolean): void {
   if (terminated) queue.beaconAll((e) => e.body === body);
 }
 
-function onCommitAnswer(body: CommitBody, answer: CommitAnswer): void {
+function onCommitAnswer(_body: CommitBody, answer: CommitAnswer): void {
   state.answers = (state.answers as number) + 1;
   state.lastAnswer = answer;
   if (answer.course?.complete) {
     state.complete = true;
     shell.complete(true);
   }
-  void body;
 }
 
 function attachListeners(a: ScormApi, item: TocItem): void {
@@ -426,11 +427,14 @@ function refreshNav(): void {
     shell.button('continue', { disabled: sessionEnded || !neighbour(currentId, 1) });
     shell.button('previous', { disabled: sessionEnded || !neighbour(currentId, -1) });
   }
+  if (courseLeft)
+    for (const b of ['continue', 'previous', 'exitAll', 'suspendAll'] as const)
+      shell.button(b, { disabled: true });
   for (const item of items) {
     const choice = validity.choice?.[item.id];
     shell.tocItem(item.id, {
       current: item.id === currentId && !sessionEnded,
-      disabled: sequenced ? choice === 'false' : !available(item),
+      disabled: courseLeft || (sequenced ? choice === 'false' : !available(item)),
       status: statuses.get(item.id) ?? '',
     });
   }
@@ -438,6 +442,8 @@ function refreshNav(): void {
 
 /** A navigation request from the shell: continue, previous, choice:<id>, exitAll, suspendAll. */
 function navigate(request: string): void {
+  // One request at a time: a double click must not unload the SCO that the first click launched.
+  if (shellNavigation || courseLeft) return;
   state.lastShellRequest = request;
   if (sequenced) {
     navigateSequenced(request);
@@ -532,6 +538,7 @@ const LESSON_ENDED = 'This lesson has ended. Choose another from the list, or cl
 /** No SCO is running any more; after exit or suspend of the whole course, go to exitUrl if there is one. */
 function endSession(message: string, leaveCourse = false): void {
   sessionEnded = true;
+  courseLeft ||= leaveCourse;
   state.phase = 'ended';
   state.ended = message;
   shell.message(message);
