@@ -48,6 +48,8 @@ declare global {
     __crestPlayer: {
       scorm12: string;
       scorm2004: string;
+      /** The first launch request, started by launch.html before this bundle loads. */
+      launch?: Promise<Response | null>;
       /** For tests and embedding pages: what the player is doing. */
       state?: Record<string, unknown>;
     };
@@ -150,7 +152,8 @@ async function fetchLaunch(apiBase: string, token: string): Promise<Launch> {
   const url = `${apiBase}/runtime/v1/launch/${encodeURIComponent(token)}`;
   for (let failures = 1; ; failures++) {
     try {
-      const res = await fetch(url, { credentials: 'omit', cache: 'no-store' });
+      const early = failures === 1 ? await boot.launch : null;
+      const res = early ?? (await fetch(url, { credentials: 'omit', cache: 'no-store' }));
       const body = await res.json().catch(() => ({}));
       if (res.ok) return body as Launch;
       if (res.status < 500)
