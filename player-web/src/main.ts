@@ -360,6 +360,7 @@ function launchItem(item: TocItem | undefined): void {
 }
 
 function show(item: TocItem): void {
+  apiUsed = true;
   currentId = item.id;
   pendingNav = null;
   shellNavigation = false;
@@ -557,16 +558,17 @@ function endSession(message: string, leaveCourse = false): void {
 
 /* ---------- SCORM 2004 sequencing (scorm-again's engine) ---------- */
 
-/**
- * One API instance per sequencing session, reset() before each delivered SCO. scorm-again's sequencing
- * engine lives in the API object and delivers the next activity from inside Terminate (after capturing
- * the terminating commit); reset() is its documented hand-over between SCOs, giving the new SCO a fresh
- * CMI while the activity tree, attempt counts and global objectives carry on. A new object per SCO would
- * mean serializing and re-reading the whole tree at every step.
- */
 let deliveries = 0;
+/** Whether the API in `api` has served a SCO yet (the first one can serve the first SCO as it is). */
+let apiUsed = false;
 
-function startSequencing(): void {
+/**
+ * A Scorm2004API with the course's activity tree, optionally restored from a serialized tracking state.
+ * Each delivered SCO gets a fresh one: the sequencing state moves over by scorm-again's own
+ * serializeSequencingState/deserializeSequencingState, the same path a resume takes, so nothing of the
+ * previous SCO's runtime state (CMI, listeners, scheduled commits, error state) can leak into the next.
+ */
+function sequencingApi(restore?: string): ScormApi {
   const Ctor = window.Scorm2004API;
   if (!Ctor) fail('The SCORM runtime did not load.');
   const a = new Ctor({
@@ -586,19 +588,29 @@ function startSequencing(): void {
       },
     },
   });
-  api = a;
+  if (restore) a.deserializeSequencingState?.(restore);
   a.setSequencingEventListeners?.({
     onActivityDelivery: (activity: { id: string }) => {
-      const item = items.find((i) => i.id === activity.id);
       deliveries++;
       state.delivered = activity.id;
+      const item = items.find((i) => i.id === activity.id);
       if (!item) return;
-      // scorm-again captured the previous SCO's terminating commit before delivering (lmsFinish). Reset
-      // even if that SCO never initialized: its loaded CMI must not leak into this one.
-      if (deliveries > 1) a.reset(undefined, { preserveListeners: true });
-      a.loadFromJSON(launchData(item), 'cmi');
       sessionEnded = false;
-      setTimeout(() => show(item), 0);
+      if (!apiUsed && a === api) {
+        a.loadFromJSON(launchData(item), 'cmi');
+        setTimeout(() => show(item), 0);
+        return;
+      }
+      // scorm-again delivers from inside the previous SCO's Terminate, after capturing its terminating
+      // commit; the hand-over waits until that call has returned.
+      setTimeout(() => {
+        const next = sequencingApi(a.serializeSequencingState?.());
+        // reset() applies the delivered activity's launch data (completion threshold, objectives).
+        next.reset(undefined, { preserveListeners: true });
+        next.loadFromJSON(launchData(item), 'cmi');
+        api = next;
+        show(item);
+      }, 0);
     },
     onNavigationValidityUpdate: (v: typeof validity) => {
       validity = v;
@@ -634,12 +646,17 @@ function startSequencing(): void {
       else endSession(LESSON_ENDED);
     }, 0);
   });
+  return a;
+}
+
+function startSequencing(): void {
   const saved = launch.sequencingState;
+  const restore =
+    saved && typeof saved === 'object' ? JSON.stringify(newSession(saved as Record<string, Any>)) : undefined;
+  const a = sequencingApi(restore);
+  api = a;
   let started = false;
-  if (saved && typeof saved === 'object' && a.deserializeSequencingState) {
-    a.deserializeSequencingState(JSON.stringify(newSession(saved as Record<string, Any>)));
-    started = a.processNavigationRequest?.('resumeAll') ?? false;
-  }
+  if (restore) started = a.processNavigationRequest?.('resumeAll') ?? false;
   if (!started) started = a.processNavigationRequest?.('start') ?? false;
   if (!started) endSession('Choose where to begin from the list.');
 }
