@@ -30,6 +30,28 @@ function playerError(err: FastifyError | AppError, request: FastifyRequest, repl
   reply.status(e.status).send({ error: e.code, message: e.message, ...e.details });
 }
 
+const STATUS = { type: 'string' } as const;
+const SCORE = { type: ['number', 'null'] } as const;
+
+/** The commit answer, serialised by fastify's compiled serializer: this is the runtime's hottest route. */
+const COMMIT_ANSWER = {
+  type: 'object',
+  required: ['seq', 'sco', 'course'],
+  properties: {
+    seq: { type: 'integer' },
+    sco: {
+      type: 'object',
+      required: ['completion', 'success', 'score'],
+      properties: { completion: STATUS, success: STATUS, score: SCORE },
+    },
+    course: {
+      type: 'object',
+      required: ['completion', 'success', 'score', 'complete'],
+      properties: { completion: STATUS, success: STATUS, score: SCORE, complete: { type: 'boolean' } },
+    },
+  },
+} as const;
+
 function contentBaseFor(deps: RuntimeRouteDeps, claims: LaunchClaims, courseId: string, version: number) {
   const scope = `${claims.tenant}/${courseId}/v${version}`;
   const signed = deps.contentSigning
@@ -71,17 +93,21 @@ export function registerPlayerRoutes(app: FastifyInstance, deps: RuntimeRouteDep
     });
   });
 
-  app.post('/runtime/v1/sessions/:token/commits', async (request: TokenRequest, reply) => {
-    const claims = verifyLaunchToken(deps.launchKey, request.params.token);
-    const body = parseCommitBody(request.body);
-    const answer = await deps.writer.commit({
-      tenant: claims.tenant,
-      registrationId: claims.registration,
-      ...body,
-    });
-    reply.header('cache-control', 'no-store');
-    return answer;
-  });
+  app.post(
+    '/runtime/v1/sessions/:token/commits',
+    { schema: { response: { 200: COMMIT_ANSWER } } },
+    async (request: TokenRequest, reply) => {
+      const claims = verifyLaunchToken(deps.launchKey, request.params.token);
+      const body = parseCommitBody(request.body);
+      const answer = await deps.writer.commit({
+        tenant: claims.tenant,
+        registrationId: claims.registration,
+        ...body,
+      });
+      reply.header('cache-control', 'no-store');
+      return answer;
+    },
+  );
 
   // A short link on the API origin: integrators can hand out /launch/<token> and it lands in the player.
   app.get('/launch/:token', async (request: TokenRequest, reply) => {
