@@ -17,6 +17,8 @@ export interface ScoSpec {
   masteryScore?: number;
   /** Raw <imsss:sequencing> child XML for this item (SCORM 2004). */
   sequencing?: string;
+  /** Raw XML inside the <item> after its title (e.g. adlnav:presentation). */
+  itemXml?: string;
   /** A cluster: no resource of its own. */
   children?: ScoSpec[];
 }
@@ -60,7 +62,7 @@ function itemXml(s: ScoSpec, v2004: boolean, indent: string): string {
         s.masteryScore !== undefined ? `<adlcp:masteryscore>${s.masteryScore}</adlcp:masteryscore>` : ''
       }`;
   const seq = v2004 && s.sequencing ? `<imsss:sequencing>${s.sequencing}</imsss:sequencing>` : '';
-  return `${indent}<item identifier="${s.id}"${ref}><title>${s.title}</title>${extra12}\n${kids}${seq}</item>`;
+  return `${indent}<item identifier="${s.id}"${ref}><title>${s.title}</title>${extra12}${s.itemXml ?? ''}\n${kids}${seq}</item>`;
 }
 
 function leaves(items: ScoSpec[]): ScoSpec[] {

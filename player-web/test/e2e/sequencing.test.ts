@@ -225,3 +225,32 @@ run(
     await page.close();
   },
 );
+
+run('hideLMSUI: the shell hides the buttons the activity asks it to hide', async (t) => {
+  const { page } = await start(
+    {
+      version: '2004',
+      title: 'Hide LMS UI',
+      items: [
+        {
+          id: 'one',
+          title: 'One',
+          itemXml: `<adlnav:presentation><adlnav:navigationInterface>
+            <adlnav:hideLMSUI>continue</adlnav:hideLMSUI><adlnav:hideLMSUI>previous</adlnav:hideLMSUI>
+          </adlnav:navigationInterface></adlnav:presentation>`,
+        },
+        { id: 'two', title: 'Two' },
+      ],
+      orgSequencing: '<imsss:controlMode choice="true" flow="true"/>',
+    },
+    t.log,
+  );
+  await scoFrame(page, 'one');
+  await page.waitForFunction(() => (document.getElementById('continue') as HTMLButtonElement).hidden);
+  t.true(await page.isHidden('#previous'));
+  await finishSco(page, 'one', completed, 'continue');
+  await scoFrame(page, 'two');
+  await page.waitForFunction(() => !(document.getElementById('continue') as HTMLButtonElement).hidden);
+  t.true(await page.isVisible('#previous'));
+  await page.close();
+});
