@@ -12,6 +12,14 @@ export interface MeasuredRun {
   peakRss: number;
   /** User + system CPU seconds, last read before it exited. */
   cpuSeconds: number;
+  /** Cores the rest of the machine kept busy meanwhile (other work disturbs the run when this is high). */
+  otherCores: number;
+}
+
+/** Busy CPU seconds of the whole machine so far (/proc/stat; idle and iowait are not busy). */
+function machineBusy(): number {
+  const v = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return (v.reduce((a, b) => a + b, 0) - (v[3] ?? 0) - (v[4] ?? 0)) / 100;
 }
 
 /** VmHWM of a live process in bytes, or undefined once it has gone. */
@@ -36,6 +44,7 @@ export function runMeasured(
 ): Promise<MeasuredRun> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
+    const busy0 = machineBusy();
     const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -67,7 +76,8 @@ export function runMeasured(
       clearInterval(sampler);
       clearTimeout(timer);
       process.removeListener('exit', kill);
-      resolve({ code, stdout, stderr, seconds, peakRss, cpuSeconds });
+      const otherCores = Math.max(0, machineBusy() - busy0 - cpuSeconds) / seconds;
+      resolve({ code, stdout, stderr, seconds, peakRss, cpuSeconds, otherCores });
     });
   });
 }
