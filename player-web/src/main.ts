@@ -657,6 +657,11 @@ function startSequencing(): void {
   api = a;
   let started = false;
   if (restore) started = a.processNavigationRequest?.('resumeAll') ?? false;
+  // A tab closed mid-SCO leaves no suspendAll, only a SCO that exited "suspend" (the runtime's `current`).
+  // A session may begin with a Choice (SN NB.2.1), so the learner goes back to it where the rules allow.
+  const current = launch.current;
+  if (!started && current && launch.scos[current]?.entry === 'resume')
+    started = a.processNavigationRequest?.('choice', current) ?? false;
   if (!started) started = a.processNavigationRequest?.('start') ?? false;
   if (!started) endSession('Choose where to begin from the list.');
 }

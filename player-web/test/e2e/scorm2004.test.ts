@@ -213,3 +213,36 @@ run(
     await page.close();
   },
 );
+
+run(
+  'SCORM 2004: a tab closed in the second SCO (exit=suspend, no suspendAll) reopens in that SCO',
+  async (t) => {
+    const course = await backend.addCourse(
+      await packageZip({
+        version: '2004',
+        title: 'Closed tab',
+        items: [
+          { id: 'one', title: 'One' },
+          { id: 'two', title: 'Two', script: "set('cmi.exit','suspend');" },
+        ],
+        orgSequencing: '<imsss:controlMode choice="true" flow="true"/>',
+      }),
+    );
+    const { url, registration } = await backend.launch(course);
+    const page = await openPlayer(browser.context, url, t.log);
+    await scoFrame(page, 'one');
+    await click(page, 'continue');
+    const sco = await scoFrame(page, 'two');
+    await inSco(sco, "set('cmi.location','two-3'); commit();");
+    await page.close({ runBeforeUnload: true });
+    await eventually(
+      async () => ((await backend.stored(registration)).two?.terminated ? true : undefined),
+      'terminated',
+    );
+    const again = await openPlayer(browser.context, url, t.log);
+    const resumed = await scoFrame(again, 'two');
+    t.is(await inSco(resumed, 'window.entry'), 'resume');
+    t.is(await inSco(resumed, "get('cmi.location')"), 'two-3');
+    await again.close();
+  },
+);
