@@ -23,8 +23,22 @@ export interface BlobStore {
   put(
     key: string,
     body: Readable | Buffer | string,
-    opts?: { contentType?: string; cacheControl?: string },
+    opts?: {
+      contentType?: string;
+      cacheControl?: string;
+      /**
+       * For bulk writes whose commit point is elsewhere (an import records its version in the database
+       * only after every file is stored): the write may be lost or torn by a crash until `flushDeferred`
+       * resolves. Readers see it at once all the same.
+       */
+      deferDurability?: boolean;
+    },
   ): Promise<BlobInfo>;
+  /**
+   * Makes every write this store made with `deferDurability` durable. Absent where writes are durable
+   * when acknowledged (S3).
+   */
+  flushDeferred?(): Promise<void>;
   /**
    * `size` is the whole blob's, even for a range (Content-Range needs it). `range.end` is inclusive and
    * clamped to the last byte (RFC 9110 §14.1.2). Throws AppError BLOB_NOT_FOUND, or RANGE_NOT_SATISFIABLE

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -156,4 +156,35 @@ test('folder: ping names the folder and the fix when it is unusable', async (t) 
   const err = await t.throwsAsync(createFolderBlobStore({ root }).ping());
   t.true(err!.message.includes(root));
   t.regex(err!.message, /CREST_BLOB_DIR/);
+});
+
+// Serial: it counts fsyncs process-wide, so no other test may write meanwhile (ava runs serial tests first).
+test.serial('folder: deferred writes are readable at once and fsynced by flushDeferred, once', async (t) => {
+  const root = await tempDir();
+  t.teardown(() => rm(root, { recursive: true, force: true }));
+  const store = createFolderBlobStore({ root });
+  await store.ping();
+  const probe = await open(path.join(root, 'tmp'), 'r');
+  const proto = Object.getPrototypeOf(probe) as { sync(): Promise<void> };
+  await probe.close();
+  const realSync = proto.sync;
+  let syncs = 0;
+  proto.sync = function (this: unknown) {
+    syncs++;
+    return realSync.call(this);
+  };
+  t.teardown(() => {
+    proto.sync = realSync;
+  });
+  const keys = ['a/1.js', 'a/2.js', 'b/3.js'].map((k) => tenantKey('acme', 'courses', 'c1', 'v1', k));
+  for (const key of keys) await store.put(key, `content of ${key}`, { deferDurability: true });
+  t.is(syncs, 0, 'no fsync while writing');
+  t.is((await readAll((await store.get(keys[0]!)).body)).toString(), `content of ${keys[0]}`);
+  await store.delete(keys[2]!); // gone before the flush: the flush must not trip over it
+  await store.flushDeferred!();
+  // 2 data files and 2 records, then their folders (data/<xx>/ for each, keys/…/a/).
+  t.true(syncs >= 5, `${syncs} fsyncs`);
+  const after = syncs;
+  await store.flushDeferred!();
+  t.is(syncs, after, 'a second flush has nothing left to do');
 });

@@ -162,6 +162,15 @@ export function createFolderBlobStore(options: FolderBlobStoreOptions): BlobStor
     };
   }
 
+  // Files and folders written with deferDurability and not fsynced yet (see flushDeferred).
+  const deferredFiles = new Set<string>();
+  const deferredDirs = new Set<string>();
+  const syncDir = (dir: string, defer: boolean) => {
+    if (!defer) return fsyncDir(dir);
+    deferredDirs.add(dir);
+    return Promise.resolve();
+  };
+
   const locks = new Map<string, Promise<unknown>>();
   async function withKeyLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const previous = locks.get(key) ?? Promise.resolve();
@@ -265,6 +274,7 @@ export function createFolderBlobStore(options: FolderBlobStoreOptions): BlobStor
     async put(key, body, opts) {
       assertBlobKey(key);
       const { contentType, cacheControl } = putOptions(opts);
+      const defer = opts?.deferDurability === true;
       const target = recordPath(key);
       const source: Readable = toReadable(body);
       const id = randomBytes(16).toString('hex');
@@ -287,10 +297,11 @@ export function createFolderBlobStore(options: FolderBlobStoreOptions): BlobStor
             }
           },
           // flush: fsync on the descriptor that wrote it, before it closes (no second open to sync).
-          createWriteStream(tmpData, { flags: 'wx', flush: true }),
+          createWriteStream(tmpData, { flags: 'wx', flush: !defer }),
         );
         await renameIntoFolder(tmpData, dataFile);
-        await fsyncDir(path.dirname(dataFile));
+        if (defer) deferredFiles.add(dataFile);
+        await syncDir(path.dirname(dataFile), defer);
 
         const record: BlobRecord = {
           v: 1,
@@ -301,12 +312,13 @@ export function createFolderBlobStore(options: FolderBlobStoreOptions): BlobStor
           ...(cacheControl === undefined ? {} : { cacheControl }),
           lastModified: new Date().toISOString(),
         };
-        await writeFile(tmpRecord, JSON.stringify(record), { flag: 'wx', flush: true });
+        await writeFile(tmpRecord, JSON.stringify(record), { flag: 'wx', flush: !defer });
         await withKeyLock(key, async () => {
           const previous = await readRecord(target);
           await renameIntoFolder(tmpRecord, target);
           committed = true;
-          await fsyncDir(path.dirname(target));
+          if (defer) deferredFiles.add(target);
+          await syncDir(path.dirname(target), defer);
           if (previous) await removeData(previous.data);
         });
         return toInfo(key, record);
@@ -369,6 +381,30 @@ export function createFolderBlobStore(options: FolderBlobStoreOptions): BlobStor
       for await (const info of list(prefix)) keys.push(info.key);
       const deleted = await mapLimit(keys, 16, deleteKey);
       return deleted.filter(Boolean).length;
+    },
+
+    async flushDeferred() {
+      // Files first, then the folders whose entries name them. Most were written back and committed
+      // by the journal while the rest were being written, so these fsyncs are mostly cheap; deferring
+      // also turns one folder fsync per file into one per folder.
+      const files = [...deferredFiles];
+      const dirs = [...deferredDirs];
+      deferredFiles.clear();
+      deferredDirs.clear();
+      try {
+        await mapLimit(files, 8, async (file) => {
+          try {
+            await fsyncFile(file);
+          } catch (err) {
+            if (!isMissing(err)) throw err; // deleted or replaced since: nothing of it left to keep
+          }
+        });
+        await mapLimit(dirs, 8, fsyncDir);
+      } catch (err) {
+        for (const file of files) deferredFiles.add(file);
+        for (const dir of dirs) deferredDirs.add(dir);
+        throw err;
+      }
     },
 
     async ping() {

@@ -157,7 +157,9 @@ async function runPlan(
     try {
       connect(raw, write.file, guard);
       if (failure) guard.destroy(new Error('Extraction aborted: another file failed.'));
-      await store.put(write.key, guard, { contentType: write.contentType });
+      // Nothing reads the prefix before the caller records the version, so each file need not be
+      // durable on its own: one flush at the end (below) replaces an fsync per file and folder.
+      await store.put(write.key, guard, { contentType: write.contentType, deferDurability: true });
     } catch (err) {
       // The guard's own reason (lying size, bad CRC, corrupt data) beats however the store reworded it.
       throw guard.errored ?? err;
@@ -184,7 +186,14 @@ async function runPlan(
   // Every worker settles (in-flight puts finish or fail) before the cleanup, or a put committing late
   // could land after deletePrefix and be left behind.
   await Promise.all(Array.from({ length: Math.min(concurrency, plan.length) }, worker));
-  if (!failure) return { files: done, bytes };
+  if (!failure) {
+    try {
+      await store.flushDeferred?.();
+      return { files: done, bytes };
+    } catch (err) {
+      failure = { error: err };
+    }
+  }
 
   const { error } = failure;
   try {
@@ -242,6 +251,10 @@ class EntryGuard extends Transform {
     private readonly counted: (n: number) => void,
   ) {
     super();
+    // A small entry can be read, checked and refused before the store has attached its pipeline
+    // (the folder store awaits its folders first); with no listener yet, that error would be uncaught
+    // and end the process. Whoever consumes the guard reads the reason from `errored`.
+    this.on('error', () => undefined);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
