@@ -5,7 +5,7 @@ import type { Json } from '../../lrs/model/statement-index.ts';
 import { startTestApp, type TenantWithKey, type TestApp, tenantWithKey } from '../../test/app-harness.ts';
 import { forEachDatabase } from '../../test/databases.ts';
 import { CONTENT_BASE, commit, launch, launched } from '../test/runtime-fixture.ts';
-import { SUSPEND_DATA_STATE_ID } from '../xapi/activity-iris.ts';
+import { ACTIVITY_STATE_ID, SUSPEND_DATA_STATE_ID } from '../xapi/activity-iris.ts';
 import { uuidV5 } from '../xapi/uuid-v5.ts';
 
 const V = { 'x-experience-api-version': '2.0.0' };
@@ -464,6 +464,44 @@ forEachDatabase(
           'no course status yet',
         );
         t2.deepEqual(await outboxEvents(h, data.attemptId), []);
+      },
+    );
+
+    test.serial(
+      `${name}: each SCO attempt is appended to the SCO's SCORM Activity State document`,
+      async (t2) => {
+        const { token, data } = await launched(h, t, 'scorm12', ['Only']);
+        const first = await commit(h, token, { attemptId: data.attemptId, sco: 'item_0', seq: 1, cmi: {} });
+        t2.is(first.statusCode, 200);
+        const statements = await statementsOf(h, t, data.registration);
+        const scoActivity = statements[0]!.object.id;
+        const attempt1 = statements[0]!.context.contextActivities.grouping[1].id;
+        const agent = encodeURIComponent(JSON.stringify(statements[0]!.actor));
+        const stateUrl = `/xapi/activities/state?activityId=${encodeURIComponent(scoActivity)}&agent=${agent}&stateId=${encodeURIComponent(ACTIVITY_STATE_ID)}`;
+        const read = async () => {
+          const res = await h.app.inject({
+            url: stateUrl,
+            headers: { ...V, authorization: t.authorization },
+          });
+          t2.is(res.statusCode, 200, res.body);
+          t2.regex(String(res.headers['content-type']), /application\/json/);
+          return res.json();
+        };
+        t2.deepEqual(await read(), { attempts: [attempt1] });
+        await commit(h, token, { attemptId: data.attemptId, sco: 'item_0', seq: 2, cmi: {} });
+        t2.deepEqual(await read(), { attempts: [attempt1] }, 'later commits of the attempt add nothing');
+        const next = await h.app.inject({
+          method: 'POST',
+          url: `/api/v1/registrations/${data.registration}/attempts`,
+          headers: { authorization: t.authorization },
+          payload: {},
+        });
+        const attempt2Id = next.json().attemptId;
+        await commit(h, token, { attemptId: attempt2Id, sco: 'item_0', seq: 1, cmi: {} });
+        const state = await read();
+        t2.is(state.attempts.length, 2);
+        t2.is(state.attempts[0], attempt1, 'first to latest');
+        t2.true(state.attempts[1].endsWith(`/attempt/${attempt2Id}`));
       },
     );
 

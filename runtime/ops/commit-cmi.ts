@@ -18,6 +18,7 @@ import {
   deriveStatements,
   type StatementScope,
 } from '../xapi/profile-statements.ts';
+import { type AttemptStateEntry, appendAttemptStates } from './append-attempt-states.ts';
 import { type CourseVersionInfo, loadCourseVersion } from './load-course-version.ts';
 import { putSuspendData, type SuspendDataDocument } from './put-suspend-data.ts';
 
@@ -163,6 +164,7 @@ export async function commitCmi(
   const statements: Json[] = [];
   const events: OutboxEntry[] = [];
   const documents = new Map<string, SuspendDataDocument>();
+  const attemptStates: AttemptStateEntry[] = [];
   const changed = new Map<string, ScoState>();
 
   const outcomes = commits.map((c): CommitAnswer | AppError => {
@@ -233,6 +235,15 @@ export async function commitCmi(
         terminated: c.terminated,
       });
 
+      if (!prev) {
+        // The SCO's first session in this attempt: Profile §5 "Initializing an attempt".
+        const scoActivity = scoIri(course.iri, sco.id);
+        attemptStates.push({
+          scoIri: scoActivity,
+          agentKey: agentKey(w.row.learner)!,
+          attemptIri: attemptIri(scoActivity, c.attemptId),
+        });
+      }
       // Profile §6 "Suspend Data": suspend_data is also the State document of the attempt activity.
       const suspendData = valueAt(cmi, 'suspend_data');
       if (suspendData !== (prev ? valueAt(prev.cmi, 'suspend_data') : '')) {
@@ -310,6 +321,7 @@ export async function commitCmi(
     }
   }
   await putSuspendData(tx, [...documents.values()]);
+  await appendAttemptStates(tx, attemptStates);
   return outcomes;
 }
 

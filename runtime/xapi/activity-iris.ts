@@ -26,6 +26,9 @@ export const PROFILE_CATEGORY = {
   definition: { type: 'http://adlnet.gov/expapi/activities/profile' },
 };
 
+/** xAPI SCORM Profile Appendix "SCORM Activity State": the SCO's list of attempt IRIs. */
+export const ACTIVITY_STATE_ID = 'https://w3id.org/xapi/scorm/activity-state';
+
 /** xAPI SCORM Profile §6 "Suspend Data": the State document's stateId. */
 export const SUSPEND_DATA_STATE_ID = 'https://w3id.org/xapi/scorm/types/adl-suspend-data';
 

@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import type { Tx } from '../../db/database.ts';
+import { ACTIVITY_STATE_ID } from '../xapi/activity-iris.ts';
+
+export interface AttemptStateEntry {
+  /** The SCO activity. */
+  scoIri: string;
+  agentKey: string;
+  /** The attempt activity to append. */
+  attemptIri: string;
+}
+
+/**
+ * xAPI SCORM Profile §5 "Initializing an attempt": the attempt IRI is appended to the `attempts` array of the
+ * SCO's SCORM Activity State document (stateId https://w3id.org/xapi/scorm/activity-state, no registration;
+ * Appendix "SCORM Activity State"), so a reporting tool can find every attempt, first to latest. Read, merged and
+ * written for a whole group commit in two statements, in the LRS's documents table with its conventions (JSON
+ * bytes, ETag = SHA-1 hex of the bytes). The rows are locked while read, so concurrent groups append in turn.
+ */
+export async function appendAttemptStates(tx: Tx, entries: readonly AttemptStateEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const byDoc = new Map<string, { scoIri: string; agentKey: string; attempts: string[] }>();
+  for (const e of entries) {
+    const key = `${e.scoIri}\u0000${e.agentKey}`;
+    const doc = byDoc.get(key) ?? { scoIri: e.scoIri, agentKey: e.agentKey, attempts: [] };
+    doc.attempts.push(e.attemptIri);
+    byDoc.set(key, doc);
+  }
+  const docs = [...byDoc.values()].sort((a, b) =>
+    a.scoIri === b.scoIri ? a.agentKey.localeCompare(b.agentKey) : a.scoIri.localeCompare(b.scoIri),
+  );
+  const existing = await tx.query<{ activity_iri: string; agent_key: string; body: string }>(
+    `SELECT d.activity_iri, d.agent_key, convert_from(d.body, 'UTF8') AS body
+     FROM documents d JOIN jsonb_to_recordset($1::jsonb) AS r(sco_iri text, agent_key text)
+       ON d.kind = 'state' AND d.activity_iri = r.sco_iri AND d.agent_key = r.agent_key
+      AND d.registration IS NULL AND d.doc_id = $2
+     ORDER BY d.activity_iri, d.agent_key FOR UPDATE OF d`,
+    [JSON.stringify(docs.map((d) => ({ sco_iri: d.scoIri, agent_key: d.agentKey }))), ACTIVITY_STATE_ID],
+  );
+  const stored = new Map(existing.rows.map((r) => [`${r.activity_iri}\u0000${r.agent_key}`, r.body]));
+  const rows = docs.map((d) => {
+    let state: Record<string, unknown> = {};
+    try {
+      const parsed = JSON.parse(stored.get(`${d.scoIri}\u0000${d.agentKey}`) ?? '{}');
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) state = parsed;
+    } catch {
+      // Someone stored something that is not JSON there; the profile's document replaces it.
+    }
+    const attempts = Array.isArray(state.attempts) ? state.attempts.filter((a) => typeof a === 'string') : [];
+    for (const a of d.attempts) if (!attempts.includes(a)) attempts.push(a);
+    const body = JSON.stringify({ ...state, attempts });
+    return {
+      activity_iri: d.scoIri,
+      agent_key: d.agentKey,
+      body,
+      etag: createHash('sha1').update(body, 'utf8').digest('hex'),
+    };
+  });
+  await tx.query(
+    `INSERT INTO documents (kind, activity_iri, agent_key, registration, doc_id, content_type, body, etag)
+     SELECT 'state', r.activity_iri, r.agent_key, NULL, $2, 'application/json', convert_to(r.body, 'UTF8'), r.etag
+     FROM jsonb_to_recordset($1::jsonb) AS r(activity_iri text, agent_key text, body text, etag text)
+     ON CONFLICT (kind, activity_iri, agent_key, (coalesce(registration, '00000000-0000-0000-0000-000000000000'::uuid)), doc_id)
+     DO UPDATE SET content_type = EXCLUDED.content_type, body = EXCLUDED.body, etag = EXCLUDED.etag, updated_at = now()`,
+    [JSON.stringify(rows), ACTIVITY_STATE_ID],
+  );
+}
