@@ -40,6 +40,13 @@ export interface BlobStore {
    */
   flushDeferred?(): Promise<void>;
   /**
+   * Where the blob's bytes already are on this machine, for readers that need random access (an import
+   * reads a zip's central directory) and would otherwise download a copy; undefined when there is no
+   * such blob. Read it only: it stays valid until the key is deleted or overwritten. Absent where blobs
+   * are remote (S3).
+   */
+  localFile?(key: string): Promise<string | undefined>;
+  /**
    * `size` is the whole blob's, even for a range (Content-Range needs it). `range.end` is inclusive and
    * clamped to the last byte (RFC 9110 §14.1.2). Throws AppError BLOB_NOT_FOUND, or RANGE_NOT_SATISFIABLE
    * when `start` is at or past the end (so any range of an empty blob) or the range is malformed.

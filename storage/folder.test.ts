@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -187,4 +187,17 @@ test.serial('folder: deferred writes are readable at once and fsynced by flushDe
   const after = syncs;
   await store.flushDeferred!();
   t.is(syncs, after, 'a second flush has nothing left to do');
+});
+
+test('folder: localFile names the file holding a blob’s bytes, and nothing for a missing key', async (t) => {
+  const root = await tempDir();
+  t.teardown(() => rm(root, { recursive: true, force: true }));
+  const store = createFolderBlobStore({ root });
+  const key = tenantKey('acme', 'uploads', 'u.zip');
+  await store.put(key, 'zip bytes');
+  const file = await store.localFile!(key);
+  t.truthy(file);
+  t.true(file!.startsWith(path.join(root, 'data')));
+  t.is(await readFile(file!, 'utf8'), 'zip bytes');
+  t.is(await store.localFile!(tenantKey('acme', 'uploads', 'missing.zip')), undefined);
 });

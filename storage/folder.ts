@@ -383,6 +383,12 @@ export function createFolderBlobStore(options: FolderBlobStoreOptions): BlobStor
       return deleted.filter(Boolean).length;
     },
 
+    async localFile(key) {
+      assertBlobKey(key);
+      const record = await readRecord(recordPath(key));
+      return record && dataPath(record.data);
+    },
+
     async flushDeferred() {
       // Files first, then the folders whose entries name them. Most were written back and committed
       // by the journal while the rest were being written, so these fsyncs are mostly cheap; deferring

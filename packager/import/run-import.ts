@@ -58,12 +58,16 @@ export async function runImport(
   };
 
   const work = await mkdtemp(path.join(os.tmpdir(), 'crest-import-'));
-  const zipPath = path.join(work, 'package.zip');
+  let zipPath = path.join(work, 'package.zip');
   let prefix: string | undefined;
   let report: ValidationReport | undefined;
   try {
     await progress('downloading', 0, 0, 0, true);
-    await pipeline((await blobs.get(job.uploadKey)).body, createWriteStream(zipPath));
+    // A store on this machine (the folder store) already holds the upload as a file: read it in place
+    // rather than copying a package of up to 4 GiB first. Only this job deletes the upload, at its end.
+    const local = await blobs.localFile?.(job.uploadKey);
+    if (local) zipPath = local;
+    else await pipeline((await blobs.get(job.uploadKey)).body, createWriteStream(zipPath));
 
     if (isMp4(await readHead(zipPath))) {
       const title = (job.fileName ?? 'Video').replace(/\.(mp4|m4v)$/i, '');
