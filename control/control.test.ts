@@ -152,32 +152,35 @@ forEachDatabase(
       t.true(wrong.every((p) => p === undefined));
     });
 
-    test.serial(`${name}: a key in use is re-checked in the background before its entry expires`, async (t) => {
-      await createTenant(db(), 'refreshco');
-      const k = await db().ownerTransaction((tx) => createKey(tx, 'refreshco', {}));
-      const { counting, lookups } = countingLookups(db());
-      const ttlMs = 1000;
-      const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-      const auth = createAuthenticator(counting, { ttlMs });
-      t.truthy(await auth.authenticate(k.keyId, k.secret));
-      t.is(lookups(), 1);
-      // Past 3/4 of the TTL a hit still answers at once and starts one background lookup.
-      await sleep(800);
-      t.truthy(await auth.authenticate(k.keyId, k.secret));
-      t.truthy(await auth.authenticate(k.keyId, k.secret));
-      await sleep(150);
-      t.is(lookups(), 2, 'one refresh for two hits');
-      // The refresh renewed the entry: past the original TTL, still no fresh verification.
-      await sleep(400);
-      t.truthy(await auth.authenticate(k.keyId, k.secret));
-      t.is(lookups(), 2);
-      // A refresh that finds the key revoked drops the entry, without anyone calling forget().
-      await db().ownerTransaction((tx) => revokeKey(tx, 'refreshco', k.keyId));
-      await sleep(300);
-      t.truthy(await auth.authenticate(k.keyId, k.secret), 'served from cache while the refresh runs');
-      await sleep(150);
-      t.is(await auth.authenticate(k.keyId, k.secret), undefined);
-    });
+    test.serial(
+      `${name}: a key in use is re-checked in the background before its entry expires`,
+      async (t) => {
+        await createTenant(db(), 'refreshco');
+        const k = await db().ownerTransaction((tx) => createKey(tx, 'refreshco', {}));
+        const { counting, lookups } = countingLookups(db());
+        const ttlMs = 1000;
+        const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+        const auth = createAuthenticator(counting, { ttlMs });
+        t.truthy(await auth.authenticate(k.keyId, k.secret));
+        t.is(lookups(), 1);
+        // Past 3/4 of the TTL a hit still answers at once and starts one background lookup.
+        await sleep(800);
+        t.truthy(await auth.authenticate(k.keyId, k.secret));
+        t.truthy(await auth.authenticate(k.keyId, k.secret));
+        await sleep(150);
+        t.is(lookups(), 2, 'one refresh for two hits');
+        // The refresh renewed the entry: past the original TTL, still no fresh verification.
+        await sleep(400);
+        t.truthy(await auth.authenticate(k.keyId, k.secret));
+        t.is(lookups(), 2);
+        // A refresh that finds the key revoked drops the entry, without anyone calling forget().
+        await db().ownerTransaction((tx) => revokeKey(tx, 'refreshco', k.keyId));
+        await sleep(300);
+        t.truthy(await auth.authenticate(k.keyId, k.secret), 'served from cache while the refresh runs');
+        await sleep(150);
+        t.is(await auth.authenticate(k.keyId, k.secret), undefined);
+      },
+    );
   },
   { migrate: migrateControl },
 );
