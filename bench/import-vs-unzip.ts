@@ -127,8 +127,8 @@ export async function runImportVsUnzip(ctx: ScenarioContext): Promise<ScenarioRe
       `${MiB(pkg.bytes)} zipped, ${n0(pkg.files)} files, ${MiB(pkg.uncompressedBytes)} unpacked. ` +
       '`unzip -q` of the same file into a local folder is the floor. Crest runs in a process of its own what `crest import FILE` ' +
       'does offline: `startImport` streams the file into the folder BlobStore (the upload), then `runImport` (the import job ' +
-      'a worker runs) copies it to a work file, inspects the central directory, validates the manifest, extracts every ' +
-      'file into the BlobStore (size and CRC-checked, each file fsynced, as every blob write is) and records the version in ' +
+      'a worker runs) reads it where the store keeps it, inspects the central directory, validates the manifest, extracts every ' +
+      'file into the BlobStore (size and CRC-checked; every file and folder fsynced once at the end, before the version is recorded) and records the version in ' +
       'PostgreSQL. Every run starts on an empty output folder after `sync`; two runs of each, interleaved, best of each ' +
       'below. unzip does not fsync, so part of its writing is still in the page cache when it exits.',
     '',
@@ -174,7 +174,10 @@ export async function runImportVsUnzip(ctx: ScenarioContext): Promise<ScenarioRe
       ['phase', 's'],
       [
         ['store the upload (`startImport`: stream, md5, fsync)', n2(r.uploadS)],
-        ['copy the stored upload to a work file', n2(phase('downloading', 'inspecting'))],
+        [
+          'find the stored upload (a local file in the folder store; S3 would download it)',
+          n2(phase('downloading', 'inspecting')),
+        ],
         [
           'inspect the central directory, detect, validate the manifest',
           n2(phase('inspecting', 'extracting')),
