@@ -17,6 +17,12 @@ export interface BlobStoreContractOptions {
    * it turns red the day the server is fixed and the marker should go.
    */
   knownFailures?: ReadonlyArray<'list-order-across-folders'>;
+  /**
+   * False for a server that writes an object's bytes and its metadata as two steps, so concurrent PUTs of
+   * one key can leave the bytes of one and the metadata of another (s3rver; AWS S3 replaces both at once).
+   * The concurrent-overwrite test then checks only what the adapter controls: whole bodies, never mixed.
+   */
+  atomicOverwrite?: boolean;
 }
 
 const MiB = 1024 * 1024;
@@ -277,6 +283,7 @@ export function runBlobStoreContract(
     const bytes = await readAll(got.body);
     const i = versions.findIndex((v) => v.equals(bytes));
     t.true(i >= 0, 'body is exactly one of the versions written');
+    if (options.atomicOverwrite === false) return;
     t.like(got, { size: versions[i]!.length, contentType: `text/x-v${i}`, etag: puts[i]!.etag });
     t.like(await store.head(key), {
       size: versions[i]!.length,
