@@ -25,18 +25,8 @@ export function fastPathApplies(requests: readonly StoreStatementsInput[]): bool
   return true;
 }
 
-/**
- * Stores every statement of every request in ONE SQL statement: the statements, their agent and
- * activity index rows, and the people and activity-definition upserts, as writable CTEs. A statement
- * is born voided when a voiding statement already names it. Compared with the careful path this
- * saves five round trips per transaction, which is most of a group commit's time on a busy LRS.
- * If any id already exists, nothing is decided here: FastPathConflict asks the caller to roll back
- * and rerun on the careful path, which compares contents and fails only the requests at fault.
- */
-export async function insertStatementsFast(
-  tx: Tx,
-  requests: readonly StoreStatementsInput[],
-): Promise<StoreStatementsResult[]> {
+/** The parameters of statementInsertCtes, in order, for every statement of every request. */
+export function statementInsertParams(requests: readonly StoreStatementsInput[]): unknown[] {
   const rows: Json[] = requests.flatMap((r) =>
     r.statements.map((s) => ({
       id: s.id,
@@ -49,14 +39,31 @@ export async function insertStatementsFast(
     })),
   );
   const index = indexBatch(requests.flatMap((r) => r.statements));
-  const res = await tx.query<{ id: string }>(
-    `WITH input AS (
-       SELECT * FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (id uuid, stored timestamptz, verb_iri text,
+  return [
+    JSON.stringify(rows),
+    JSON.stringify(index.agents),
+    JSON.stringify(index.activities),
+    JSON.stringify(index.people),
+    JSON.stringify(index.definitions),
+    rows.map((r) => r.id),
+  ];
+}
+
+/**
+ * The writable CTEs that insert the statements of statementInsertParams (six parameters from $first): the
+ * statements, their agent and activity index rows, the people and activity-definition upserts. `ins` returns
+ * one row per statement inserted (an existing id inserts nothing). For callers that add their own CTEs to the
+ * same SQL statement (runtime/ops/commit-cmi.ts).
+ */
+export function statementInsertCtes(first: number): string {
+  const p = (i: number) => `$${first + i - 1}`;
+  return `input AS (
+       SELECT * FROM ROWS FROM (jsonb_to_recordset(${p(1)}::jsonb) AS (id uuid, stored timestamptz, verb_iri text,
          registration uuid, ref_id uuid, credential text, statement jsonb)) WITH ORDINALITY AS r(id, stored, verb_iri,
          registration, ref_id, credential, statement, ord)
      ), already_voided AS (
        -- One index probe for the whole batch (statements_ref), not a scan per commit.
-       SELECT v.ref_id FROM statements v WHERE v.ref_id = ANY($6::uuid[]) AND v.is_voiding
+       SELECT v.ref_id FROM statements v WHERE v.ref_id = ANY(${p(6)}::uuid[]) AND v.is_voiding
      ), ins AS (
        INSERT INTO statements (id, stored, verb_iri, registration, ref_id, is_voiding, credential, statement, voided)
        SELECT r.id, r.stored, r.verb_iri, r.registration, r.ref_id, false, r.credential, r.statement,
@@ -66,39 +73,51 @@ export async function insertStatementsFast(
        RETURNING seq, id, verb_iri, stored
      ), ag AS (
        INSERT INTO statement_agents (seq, agent_key, related, verb_iri, stored)
-       SELECT ins.seq, a.key, a.related, ins.verb_iri, ins.stored FROM jsonb_to_recordset($2::jsonb) AS a(id uuid, key text, related boolean)
+       SELECT ins.seq, a.key, a.related, ins.verb_iri, ins.stored FROM jsonb_to_recordset(${p(2)}::jsonb) AS a(id uuid, key text, related boolean)
        JOIN ins ON ins.id = a.id
      ), ac AS (
        INSERT INTO statement_activities (seq, activity_iri, related, verb_iri, stored)
-       SELECT ins.seq, a.iri, a.related, ins.verb_iri, ins.stored FROM jsonb_to_recordset($3::jsonb) AS a(id uuid, iri text, related boolean)
+       SELECT ins.seq, a.iri, a.related, ins.verb_iri, ins.stored FROM jsonb_to_recordset(${p(3)}::jsonb) AS a(id uuid, iri text, related boolean)
        JOIN ins ON ins.id = a.id
      ), pe AS (
        -- OFFSET 0 keeps each NOT EXISTS a per-row primary-key probe; pulled up into an anti-join, the
        -- planner hashes the whole agents (or activities) table on every flush.
        INSERT INTO agents (agent_key, names, ifi)
        SELECT p.key, ARRAY(SELECT jsonb_array_elements_text(p.names)), p.ifi
-       FROM jsonb_to_recordset($4::jsonb) AS p(key text, names jsonb, ifi jsonb)
+       FROM jsonb_to_recordset(${p(4)}::jsonb) AS p(key text, names jsonb, ifi jsonb)
        WHERE NOT EXISTS (SELECT 1 FROM agents x WHERE x.agent_key = p.key
                          AND x.names @> ARRAY(SELECT jsonb_array_elements_text(p.names)) OFFSET 0)
        ${MERGE_NAMES_ON_CONFLICT}
      ), de AS (
        INSERT INTO activities (iri, definition)
-       SELECT d.iri, d.definition FROM jsonb_to_recordset($5::jsonb) AS d(iri text, definition jsonb)
+       SELECT d.iri, d.definition FROM jsonb_to_recordset(${p(5)}::jsonb) AS d(iri text, definition jsonb)
        WHERE NOT EXISTS (SELECT 1 FROM activities x WHERE x.iri = d.iri AND x.definition @> d.definition OFFSET 0)
        ${MERGE_DEFINITION_ON_CONFLICT}
-     )
-     SELECT id::text FROM ins`,
-    [
-      JSON.stringify(rows),
-      JSON.stringify(index.agents),
-      JSON.stringify(index.activities),
-      JSON.stringify(index.people),
-      JSON.stringify(index.definitions),
-      rows.map((r) => r.id),
-    ],
+     )`;
+}
+
+const INSERT_STATEMENTS_SQL = `WITH ${statementInsertCtes(1)}
+     SELECT id::text FROM ins`;
+
+/**
+ * Stores every statement of every request in ONE SQL statement: the statements, their agent and
+ * activity index rows, and the people and activity-definition upserts, as writable CTEs. A statement
+ * is born voided when a voiding statement already names it. Compared with the careful path this
+ * saves five round trips per transaction, which is most of a group commit's time on a busy LRS.
+ * If any id already exists, nothing is decided here: FastPathConflict asks the caller to roll back
+ * and rerun on the careful path, which compares contents and fails only the requests at fault.
+ */
+export async function insertStatementsFast(
+  tx: Tx,
+  requests: readonly StoreStatementsInput[],
+): Promise<StoreStatementsResult[]> {
+  const params = statementInsertParams(requests);
+  const res = await tx.query<{ id: string }>(
+    INSERT_STATEMENTS_SQL,
+    params,
     // Planning this CTE costs about as much as executing it for a small group: plan it once.
     { prepare: 'crest-insert-statements-fast' },
   );
-  if (res.rows.length !== rows.length) throw new FastPathConflict();
+  if (res.rows.length !== (params[5] as string[]).length) throw new FastPathConflict();
   return requests.map((r) => ({ ids: r.statements.map((s) => s.id), duplicates: [] }));
 }

@@ -1,9 +1,16 @@
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { AppError } from '../../core/errors.ts';
 import type { Tx } from '../../db/database.ts';
 import { agentKey } from '../../lrs/input/agent-key.ts';
 import { prepareStatement } from '../../lrs/model/prepare-statement.ts';
 import type { Json } from '../../lrs/model/statement-index.ts';
-import { fastPathApplies, insertStatementsFast } from '../../lrs/ops/insert-statements-fast.ts';
+import {
+  FastPathConflict,
+  fastPathApplies,
+  statementInsertCtes,
+  statementInsertParams,
+} from '../../lrs/ops/insert-statements-fast.ts';
 import { storeStatementRequests } from '../../lrs/ops/store-statements.ts';
 import { enqueueManyInTx, type OutboxEntry } from '../../queue/outbox.ts';
 import type { CmiTree } from '../cmi/data-model.ts';
@@ -11,8 +18,8 @@ import { type CourseStatus, rollupCourse, type ScoOutcome, withRootActivity } fr
 import { applyLmsStatus12, type ScoStatus, scoStatus } from '../cmi/sco-status.ts';
 import { valueAt } from '../cmi/tree.ts';
 import { dataModelFor, validateCmi } from '../cmi/validate-cmi.ts';
-import { type Learner, SCO_STATE_COLUMNS, type ScoState, toScoState } from '../model.ts';
-import { attemptIri, courseIri, scoIri } from '../xapi/activity-iris.ts';
+import { type Learner, type ScoState, toScoState } from '../model.ts';
+import { attemptIri, courseIri, SUSPEND_DATA_STATE_ID, scoIri } from '../xapi/activity-iris.ts';
 import {
   courseCompletedStatement,
   deriveStatements,
@@ -20,7 +27,6 @@ import {
 } from '../xapi/profile-statements.ts';
 import { type AttemptStateEntry, appendAttemptStates } from './append-attempt-states.ts';
 import { type CourseVersionInfo, loadCourseVersion } from './load-course-version.ts';
-import { putSuspendData, type SuspendDataDocument } from './put-suspend-data.ts';
 
 /** The outbox queue of course completions (certificates, notifications, compliance). */
 export const COURSE_COMPLETED_QUEUE = 'course-completed';
@@ -78,6 +84,93 @@ interface AttemptWork {
   sequencingState?: Json;
 }
 
+/** A suspend_data State document to write; its body is the suspend_data of the SCO state row written with it. */
+interface SuspendDataRow {
+  attempt_id: string;
+  sco: string;
+  activity_iri: string;
+  agent_key: string;
+  registration: string;
+  etag: string;
+}
+
+/**
+ * The CMI tree this process last stored per tenant, attempt and SCO, with the seq and commit hash it was stored
+ * under: the next commit of that SCO diffs against it instead of reading the 5–10 KB tree back. Bounded by the
+ * size of the trees as JSON (about 20,000 learners' trees in 128 MB).
+ */
+const storedCmi = new LRUCache<string, { seq: number; hash: string; cmi: CmiTree }>({
+  maxSize: 128 * 1024 * 1024,
+});
+
+const LOCK_ATTEMPTS_SQL = `SELECT a.id::text, a.registration_id::text, r.course_id::text, r.version, r.learner,
+       a.completed_at, a.suspended_sco, a.sequencing_state,
+       a.number = (SELECT max(x.number) FROM attempts x WHERE x.registration_id = a.registration_id) AS current
+     FROM attempts a JOIN registrations r ON r.id = a.registration_id
+     WHERE a.id = ANY($1::uuid[]) ORDER BY a.id FOR UPDATE OF a`;
+
+/**
+ * After the lock, in a statement of its own (a new snapshot in READ COMMITTED: it sees the commit that held the
+ * lock before). $2: per SCO being committed, the seq and hash of the cached tree (or nulls).
+ */
+const READ_STATES_SQL = `SELECT s.attempt_id::text, s.sco, s.seq, s.commit_hash,
+       CASE WHEN k.attempt_id IS NOT NULL AND (k.seq IS DISTINCT FROM s.seq OR k.hash IS DISTINCT FROM s.commit_hash)
+            THEN s.cmi END AS cmi,
+       s.completion, s.success, s.score_scaled, s.total_seconds, s.session_seconds, s.terminated, s.suspended,
+       s.updated_at
+     FROM sco_states s
+     LEFT JOIN jsonb_to_recordset($2::jsonb) AS k(attempt_id uuid, sco text, seq bigint, hash text)
+       ON k.attempt_id = s.attempt_id AND k.sco = s.sco
+     WHERE s.attempt_id = ANY($1::uuid[])`;
+
+const DOCUMENT_CONFLICT = `(kind, activity_iri, agent_key, (coalesce(registration, '00000000-0000-0000-0000-000000000000'::uuid)), doc_id)`;
+
+/**
+ * Every write of a group in one SQL statement (one round trip): the SCO states, the attempts, the suspend_data
+ * State documents (xAPI SCORM Profile §6; LRS conventions: bytes as sent, ETag = SHA-1 hex, as putSuspendData
+ * writes them) with their bodies taken from the SCO state rows, and the statements (lrs/ops
+ * statementInsertCtes, from $5). Returns how many statements and documents were written.
+ */
+const WRITE_COMMITS_SQL = `WITH ss AS (
+       INSERT INTO sco_states (attempt_id, sco, seq, commit_hash, cmi, completion, success, score_scaled,
+         total_seconds, session_seconds, terminated, suspended)
+       SELECT r.attempt_id, r.sco, r.seq, r.commit_hash, r.cmi, r.completion, r.success, r.score_scaled,
+         r.total_seconds, r.session_seconds, r.terminated, r.suspended
+       FROM jsonb_to_recordset($1::jsonb) AS r(attempt_id uuid, sco text, seq bigint, commit_hash text, cmi jsonb,
+         completion text, success text, score_scaled numeric, total_seconds numeric, session_seconds numeric,
+         terminated boolean, suspended boolean)
+       ORDER BY r.attempt_id, r.sco
+       ON CONFLICT (attempt_id, sco) DO UPDATE SET seq = EXCLUDED.seq, commit_hash = EXCLUDED.commit_hash,
+         cmi = EXCLUDED.cmi, completion = EXCLUDED.completion, success = EXCLUDED.success,
+         score_scaled = EXCLUDED.score_scaled, total_seconds = EXCLUDED.total_seconds,
+         session_seconds = EXCLUDED.session_seconds, terminated = EXCLUDED.terminated,
+         suspended = EXCLUDED.suspended, updated_at = now()
+       RETURNING attempt_id, sco, cmi->>'suspend_data' AS suspend_data
+     ), att AS (
+       UPDATE attempts a SET completion = r.completion, success = r.success, score = r.score,
+         total_seconds = r.total_seconds, completed_at = r.completed_at, suspended_sco = r.suspended_sco,
+         sequencing_state = CASE WHEN r.has_sequencing_state THEN r.sequencing_state ELSE a.sequencing_state END,
+         updated_at = now()
+       FROM jsonb_to_recordset($2::jsonb) AS r(id uuid, completion text, success text, score numeric,
+         total_seconds numeric, completed_at timestamptz, suspended_sco text, has_sequencing_state boolean,
+         sequencing_state jsonb)
+       WHERE a.id = r.id
+     ), sd AS (
+       INSERT INTO documents (kind, activity_iri, agent_key, registration, doc_id, content_type, body, etag)
+       SELECT 'state', d.activity_iri, d.agent_key, d.registration, $4, 'text/plain; charset=utf-8',
+              convert_to(coalesce(ss.suspend_data, ''), 'UTF8'), d.etag
+       FROM ROWS FROM (jsonb_to_recordset($3::jsonb) AS (attempt_id uuid, sco text, activity_iri text,
+         agent_key text, registration uuid, etag text)) WITH ORDINALITY AS d(attempt_id, sco, activity_iri,
+         agent_key, registration, etag, ord)
+       JOIN ss ON ss.attempt_id = d.attempt_id AND ss.sco = d.sco
+       ORDER BY d.ord
+       ON CONFLICT ${DOCUMENT_CONFLICT}
+       DO UPDATE SET content_type = EXCLUDED.content_type, body = EXCLUDED.body, etag = EXCLUDED.etag,
+         updated_at = now()
+       RETURNING 1
+     ), ${statementInsertCtes(5)}
+     SELECT (SELECT count(*) FROM ins)::int AS statements, (SELECT count(*) FROM sd)::int AS documents`;
+
 function outcomeOf(s: ScoState): ScoOutcome {
   return {
     completion: s.completion as ScoOutcome['completion'],
@@ -131,18 +224,25 @@ export async function commitCmi(
   const timestamp = now.toISOString();
   const tenant = commits[0]?.tenant ?? '';
   const attemptIds = [...new Set(commits.map((c) => c.attemptId))].sort();
-  const attemptRows = await tx.query<AttemptRow>(
-    `SELECT a.id::text, a.registration_id::text, r.course_id::text, r.version, r.learner, a.completed_at,
-            a.suspended_sco, a.sequencing_state,
-            a.number = (SELECT max(x.number) FROM attempts x WHERE x.registration_id = a.registration_id) AS current
-     FROM attempts a JOIN registrations r ON r.id = a.registration_id
-     WHERE a.id = ANY($1::uuid[]) ORDER BY a.id FOR UPDATE OF a`,
-    [attemptIds],
-  );
-  const stateRows = await tx.query(
-    `SELECT ${SCO_STATE_COLUMNS} FROM sco_states WHERE attempt_id = ANY($1::uuid[])`,
-    [attemptIds],
-  );
+  const attemptRows = await tx.query<AttemptRow>(LOCK_ATTEMPTS_SQL, [attemptIds], {
+    prepare: 'crest-runtime-lock-attempts',
+  });
+  // The CMI of a SCO being committed is sent back only when this process does not hold the stored one: a
+  // cached tree is used only if the row's seq and commit hash are the ones it was cached with (a hash names
+  // the commit's content, so this holds with any number of processes). Other SCOs' rows come without CMI.
+  const known = new Map<
+    string,
+    { attempt_id: string; sco: string; seq: number | null; hash: string | null }
+  >();
+  for (const c of commits) {
+    const key = `${c.attemptId}|${c.sco}`;
+    if (known.has(key)) continue;
+    const hit = storedCmi.get(`${tenant}|${key}`);
+    known.set(key, { attempt_id: c.attemptId, sco: c.sco, seq: hit?.seq ?? null, hash: hit?.hash ?? null });
+  }
+  const stateRows = await tx.query(READ_STATES_SQL, [attemptIds, JSON.stringify([...known.values()])], {
+    prepare: 'crest-runtime-read-states',
+  });
   const work = new Map<string, AttemptWork>();
   for (const row of attemptRows.rows) {
     const course = await loadCourseVersion(tx, tenant, row.course_id, row.version);
@@ -158,12 +258,17 @@ export async function commitCmi(
   }
   for (const r of stateRows.rows) {
     const s = toScoState(r);
+    if (r.cmi === null) {
+      const hit = storedCmi.get(`${tenant}|${s.attemptId}|${s.sco}`);
+      // Not asked for (another SCO: its CMI is not needed), or the cached tree of exactly this commit.
+      if (hit && hit.seq === s.seq && hit.hash === s.commitHash) s.cmi = hit.cmi;
+    }
     work.get(s.attemptId)?.states.set(s.sco, s);
   }
 
   const statements: Json[] = [];
   const events: OutboxEntry[] = [];
-  const documents = new Map<string, SuspendDataDocument>();
+  const documents = new Map<string, SuspendDataRow>();
   const attemptStates: AttemptStateEntry[] = [];
   const changed = new Map<string, ScoState>();
 
@@ -248,11 +353,14 @@ export async function commitCmi(
       const suspendData = valueAt(cmi, 'suspend_data');
       if (suspendData !== (prev ? valueAt(prev.cmi, 'suspend_data') : '')) {
         const activityIri = attemptIri(scoIri(course.iri, sco.id), c.attemptId);
+        // The body is taken in SQL from the SCO state row written with it, so it travels once.
         documents.set(activityIri, {
-          activityIri,
-          agentKey: agentKey(w.row.learner)!,
+          attempt_id: c.attemptId,
+          sco: c.sco,
+          activity_iri: activityIri,
+          agent_key: agentKey(w.row.learner)!,
           registration: w.row.registration_id,
-          body: suspendData,
+          etag: createHash('sha1').update(suspendData, 'utf8').digest('hex'),
         });
       }
 
@@ -296,37 +404,59 @@ export async function commitCmi(
     }
   });
 
-  if (changed.size > 0) await upsertScoStates(tx, [...changed.values()]);
   const dirty = [...work.values()].filter((w) => w.dirty);
-  if (dirty.length > 0) await updateAttempts(tx, dirty);
-  if (statements.length > 0 || events.length > 0) {
+  let prepared: Json[] = [];
+  if (statements.length > 0) {
     const authority = {
       objectType: 'Agent',
       account: { homePage: options.publicUrl ?? 'urn:crest', name: 'crest-runtime' },
     };
-    const prepared = statements.map((s) =>
-      prepareStatement(s, { stored: timestamp, authority, version: '2.0.0' }),
-    );
-    const request = { statements: prepared, credential: 'runtime' };
-    if (options.fastStatements !== false && fastPathApplies([request])) {
-      // Fresh ids (name-based on a seq this transaction holds locked): one SQL statement for all of them.
-      // A clash throws FastPathConflict, and the writer reruns the group on the careful path.
-      await insertStatementsFast(tx, [request]);
-      await enqueueManyInTx(tx, events);
-    } else {
-      const [stored] = await storeStatementRequests(tx, [{ ...request, events }]);
-      // On the careful path a clash is a 409 for the whole group, rather than CMI acknowledged without its
-      // statements; the writer then retries each commit alone.
-      if (stored instanceof AppError) throw stored;
-    }
+    prepared = statements.map((s) => prepareStatement(s, { stored: timestamp, authority, version: '2.0.0' }));
   }
-  await putSuspendData(tx, [...documents.values()]);
+  const request = { statements: prepared, credential: 'runtime' };
+  // Fresh ids (name-based on a seq this transaction holds locked): written with everything else below.
+  const fast = options.fastStatements !== false && fastPathApplies([request]);
+  if (changed.size > 0 || (fast && prepared.length > 0)) {
+    const states = [...changed.values()].sort((a, b) =>
+      a.attemptId === b.attemptId ? (a.sco < b.sco ? -1 : 1) : a.attemptId < b.attemptId ? -1 : 1,
+    );
+    const stateJson = states.map(scoStateRowJson);
+    const docs = [...documents.values()].sort((a, b) => a.activity_iri.localeCompare(b.activity_iri));
+    const res = await tx.query<{ statements: number; documents: number }>(
+      WRITE_COMMITS_SQL,
+      [
+        `[${stateJson.join(',')}]`,
+        JSON.stringify(dirty.map(attemptRowOf)),
+        JSON.stringify(docs),
+        SUSPEND_DATA_STATE_ID,
+        ...statementInsertParams(fast ? [request] : []),
+      ],
+      { prepare: 'crest-runtime-write-commits' },
+    );
+    const written = res.rows[0]!;
+    if (written.documents !== docs.length)
+      throw new Error(`commitCmi: ${written.documents} of ${docs.length} State documents written`);
+    // A clash rolls the transaction back, and the writer reruns the group on the careful path.
+    if (fast && written.statements !== prepared.length) throw new FastPathConflict();
+    for (const [i, s] of states.entries())
+      storedCmi.set(
+        `${tenant}|${s.attemptId}|${s.sco}`,
+        { seq: s.seq, hash: s.commitHash, cmi: s.cmi },
+        { size: stateJson[i]!.length + 256 },
+      );
+  }
+  if (!fast && prepared.length > 0) {
+    const [stored] = await storeStatementRequests(tx, [{ ...request, events }]);
+    // On the careful path a clash is a 409 for the whole group, rather than CMI acknowledged without its
+    // statements; the writer then retries each commit alone.
+    if (stored instanceof AppError) throw stored;
+  } else await enqueueManyInTx(tx, events);
   await appendAttemptStates(tx, attemptStates);
   return outcomes;
 }
 
-async function upsertScoStates(tx: Tx, states: ScoState[]): Promise<void> {
-  const rows = states.map((s) => ({
+function scoStateRowJson(s: ScoState): string {
+  return JSON.stringify({
     attempt_id: s.attemptId,
     sco: s.sco,
     seq: s.seq,
@@ -339,27 +469,11 @@ async function upsertScoStates(tx: Tx, states: ScoState[]): Promise<void> {
     session_seconds: s.sessionSeconds,
     terminated: s.terminated,
     suspended: s.suspended,
-  }));
-  await tx.query(
-    `INSERT INTO sco_states (attempt_id, sco, seq, commit_hash, cmi, completion, success, score_scaled,
-       total_seconds, session_seconds, terminated, suspended)
-     SELECT r.attempt_id, r.sco, r.seq, r.commit_hash, r.cmi, r.completion, r.success, r.score_scaled,
-       r.total_seconds, r.session_seconds, r.terminated, r.suspended
-     FROM jsonb_to_recordset($1::jsonb) AS r(attempt_id uuid, sco text, seq bigint, commit_hash text, cmi jsonb,
-       completion text, success text, score_scaled numeric, total_seconds numeric, session_seconds numeric,
-       terminated boolean, suspended boolean)
-     ORDER BY r.attempt_id, r.sco
-     ON CONFLICT (attempt_id, sco) DO UPDATE SET seq = EXCLUDED.seq, commit_hash = EXCLUDED.commit_hash,
-       cmi = EXCLUDED.cmi, completion = EXCLUDED.completion, success = EXCLUDED.success,
-       score_scaled = EXCLUDED.score_scaled, total_seconds = EXCLUDED.total_seconds,
-       session_seconds = EXCLUDED.session_seconds, terminated = EXCLUDED.terminated,
-       suspended = EXCLUDED.suspended, updated_at = now()`,
-    [JSON.stringify(rows)],
-  );
+  });
 }
 
-async function updateAttempts(tx: Tx, work: AttemptWork[]): Promise<void> {
-  const rows = work.map((w) => ({
+function attemptRowOf(w: AttemptWork): Json {
+  return {
     id: w.row.id,
     completion: w.status!.completion,
     success: w.status!.success,
@@ -369,16 +483,5 @@ async function updateAttempts(tx: Tx, work: AttemptWork[]): Promise<void> {
     suspended_sco: w.suspendedSco,
     has_sequencing_state: w.sequencingState !== undefined,
     sequencing_state: w.sequencingState ?? null,
-  }));
-  await tx.query(
-    `UPDATE attempts a SET completion = r.completion, success = r.success, score = r.score,
-       total_seconds = r.total_seconds, completed_at = r.completed_at, suspended_sco = r.suspended_sco,
-       sequencing_state = CASE WHEN r.has_sequencing_state THEN r.sequencing_state ELSE a.sequencing_state END,
-       updated_at = now()
-     FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, completion text, success text, score numeric,
-       total_seconds numeric, completed_at timestamptz, suspended_sco text, has_sequencing_state boolean,
-       sequencing_state jsonb)
-     WHERE a.id = r.id`,
-    [JSON.stringify(rows)],
-  );
+  };
 }
