@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, isAppError } from '../../core/errors.ts';
+import { tenantSchema } from '../../core/tenant-name.ts';
 import { withTenant } from '../../db/with-tenant.ts';
 import { signContentScope } from '../../packager/delivery/content-signing.ts';
 import { buildLaunchData } from '../launch-data.ts';
@@ -52,6 +53,33 @@ const COMMIT_ANSWER = {
   },
 } as const;
 
+/**
+ * A token keeps its signature after its tenant is deleted: the tenant's schema is gone, so the first query fails
+ * (relation does not exist). That is an invalid launch link (401), not a server error.
+ */
+async function inTokenTenant<T>(
+  deps: RuntimeRouteDeps,
+  claims: LaunchClaims,
+  run: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (isAppError(err)) throw err;
+    const schema = await deps.db
+      .ownerTransaction((tx) =>
+        tx.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [tenantSchema(claims.tenant)]),
+      )
+      .catch(() => undefined);
+    if (schema?.rows.length === 0)
+      throw new AppError(
+        'LAUNCH_TOKEN_INVALID',
+        'The launch link is invalid or has expired; ask for a new one.',
+      );
+    throw err;
+  }
+}
+
 function contentBaseFor(deps: RuntimeRouteDeps, claims: LaunchClaims, courseId: string, version: number) {
   const scope = `${claims.tenant}/${courseId}/v${version}`;
   const signed = deps.contentSigning
@@ -83,8 +111,10 @@ export function registerPlayerRoutes(app: FastifyInstance, deps: RuntimeRouteDep
 
   app.get('/runtime/v1/launch/:token', async (request: TokenRequest, reply) => {
     const claims = verifyLaunchToken(deps.launchKey, request.params.token);
-    const opened = await withTenant(deps.db, claims.tenant, (tx) =>
-      openLaunch(tx, { tenant: claims.tenant, registrationId: claims.registration }),
+    const opened = await inTokenTenant(deps, claims, () =>
+      withTenant(deps.db, claims.tenant, (tx) =>
+        openLaunch(tx, { tenant: claims.tenant, registrationId: claims.registration }),
+      ),
     );
     reply.header('cache-control', 'no-store');
     return buildLaunchData(opened, {
@@ -99,11 +129,9 @@ export function registerPlayerRoutes(app: FastifyInstance, deps: RuntimeRouteDep
     async (request: TokenRequest, reply) => {
       const claims = verifyLaunchToken(deps.launchKey, request.params.token);
       const body = parseCommitBody(request.body);
-      const answer = await deps.writer.commit({
-        tenant: claims.tenant,
-        registrationId: claims.registration,
-        ...body,
-      });
+      const answer = await inTokenTenant(deps, claims, () =>
+        deps.writer.commit({ tenant: claims.tenant, registrationId: claims.registration, ...body }),
+      );
       reply.header('cache-control', 'no-store');
       return answer;
     },

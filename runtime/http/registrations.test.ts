@@ -1,4 +1,5 @@
 import test from 'ava';
+import { deleteTenant } from '../../control/tenants.ts';
 import { migrateControl } from '../../db/migrate.ts';
 import type { Json } from '../../lrs/model/statement-index.ts';
 import { runImport } from '../../packager/import/run-import.ts';
@@ -17,6 +18,7 @@ import {
   CONTENT_BASE,
   commit,
   launch,
+  launched,
   launchToken,
   newLearner,
   register,
@@ -214,6 +216,33 @@ forEachDatabase(
       const short = await h.app.inject({ url: `/launch/${token}` });
       t2.is(short.statusCode, 302);
       t2.is(short.headers.location, url);
+    });
+
+    test.serial(`${name}: a launch token of a tenant that no longer exists is invalid (401)`, async (t2) => {
+      const gone = await tenantWithKey(db(), 'runtime_gone');
+      const { token, data } = await launched(h, gone, 'scorm12');
+      await deleteTenant(db(), gone.tenant);
+      const never = signLaunchToken(launchSigningKey(undefined, ADMIN_TOKEN), {
+        tenant: 'never_was',
+        registration: data.registration,
+        expiresAt: Math.floor(Date.now() / 1000) + 600,
+      });
+      for (const [bad, why] of [
+        [token, 'tenant deleted'],
+        [never, 'tenant never created'],
+      ] as const) {
+        const res = await h.app.inject({ url: `/runtime/v1/launch/${bad}` });
+        t2.is(res.statusCode, 401, why);
+        t2.is(res.json().error, 'LAUNCH_TOKEN_INVALID', why);
+        const c = await commit(h, bad, {
+          attemptId: data.attemptId,
+          sco: 'item_0',
+          seq: 1,
+          cmi: { cmi: { core: { lesson_location: 'p1' } } },
+        });
+        t2.is(c.statusCode, 401, `commit: ${why}`);
+        t2.is(c.json().error, 'LAUNCH_TOKEN_INVALID', `commit: ${why}`);
+      }
     });
 
     test.serial(`${name}: attempts: new on request, new after completion, limited, and reset`, async (t2) => {
