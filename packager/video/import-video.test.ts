@@ -1,4 +1,4 @@
-import { access, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -8,24 +8,14 @@ import { isAppError } from '../../core/errors.ts';
 import { validateStatements } from '../../lrs/input/validate-statement.ts';
 import type { BlobStore } from '../../storage/blob-store.ts';
 import { createFolderBlobStore } from '../../storage/folder.ts';
+import { chromiumFor, launchChromium } from '../../test/chromium.ts';
 import { type ImportVideoResult, importVideo, type VideoImportProgress } from './import-video.ts';
 import { ffmpegAvailable, makeTestVideo } from './test-media.ts';
 
 const hasFfmpeg = await ffmpegAvailable();
 const withFfmpeg = hasFfmpeg ? test.serial : test.serial.skip;
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = await access(CHROMIUM).then(
-  () => true,
-  () => false,
-);
-if (!hasChromium) {
-  if (process.env.CI === 'true')
-    throw new Error(`${CHROMIUM} is missing and CI=true: the lesson playback test may not be skipped.`);
-  console.warn(
-    `\n!!! ${CHROMIUM} not found: the video lesson playback test is SKIPPED (apt-get install chromium).\n`,
-  );
-}
+const hasChromium = chromiumFor('the video lesson playback test');
 const withBrowser = hasFfmpeg && hasChromium ? test.serial : test.serial.skip;
 
 const TENANT = 'videos';
@@ -249,21 +239,8 @@ withBrowser(
       t.fail('the import test did not run first');
       return;
     }
-    const { chromium } = await import('playwright-core');
     const site = await serve(HD_PREFIX);
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const errors: string[] = [];

@@ -31,6 +31,21 @@ export interface PackageSpec {
   orgSequencing?: string;
 }
 
+/** The smallest course: one SCO, `only`. */
+export function oneSco(version: PackageSpec['version'], title: string, itemTitle = 'Only SCO'): PackageSpec {
+  return { version, title, items: [{ id: 'only', title: itemTitle }] };
+}
+
+/** SCORM 2004 items in flow order under an organization that allows Choice and Flow; "one" is titled "One". */
+export function choiceFlow(title: string, items: (string | ScoSpec)[]): PackageSpec {
+  return {
+    version: '2004',
+    title,
+    items: items.map((i) => (typeof i === 'string' ? { id: i, title: i[0]!.toUpperCase() + i.slice(1) } : i)),
+    orgSequencing: '<imsss:controlMode choice="true" flow="true"/>',
+  };
+}
+
 function scoPage(spec: ScoSpec, v2004: boolean): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>${spec.title}</title></head>
 <body><h1>${spec.title}</h1><p id="out"></p><script>

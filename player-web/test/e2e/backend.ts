@@ -1,12 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type ServerProcess, startServer } from '../../../test/cli-runner.ts';
+import type { ServerProcess } from '../../../test/cli-runner.ts';
+import { startCrestApi } from '../../../test/crest-api.ts';
 
-/*
- * The real server for the e2e suites: `crest serve` as a child process (API and content listeners on
- * their own ports, PGlite in a scratch folder), driven through its integrator API like an LMS would.
- */
+/* The real server for the e2e suites (test/crest-api.ts), with what the player tests ask of it. */
 
 export interface Backend {
   apiOrigin: string;
@@ -26,26 +24,7 @@ let learners = 0;
 
 export async function startBackend(): Promise<Backend> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'crest-player-e2e-'));
-  const server = await startServer({ HOST: '127.0.0.1', CREST_DATA_DIR: path.join(dir, 'data') });
-  const out = server.output();
-  const key = /key:\s+(\S+)/.exec(out)?.[1];
-  const secret = /secret:\s+(\S+)/.exec(out)?.[1];
-  if (!key || !secret) throw new Error(`crest serve printed no demo credentials:\n${out}`);
-  const auth = `Basic ${Buffer.from(`${key}:${secret}`).toString('base64')}`;
-
-  async function api<T>(url: string, init: RequestInit = {}): Promise<T> {
-    const res = await fetch(new URL(url, server.url), {
-      ...init,
-      headers: {
-        authorization: auth,
-        ...(init.body && !(init.body instanceof Uint8Array) ? { 'content-type': 'application/json' } : {}),
-        ...init.headers,
-      },
-    });
-    const body = await res.text();
-    if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${body}`);
-    return JSON.parse(body) as T;
-  }
+  const { server, api, importCourse } = await startCrestApi(dir);
 
   const self: Backend = {
     apiOrigin: new URL(server.url).origin,
@@ -53,20 +32,7 @@ export async function startBackend(): Promise<Backend> {
     server,
     api,
     async addCourse(zip) {
-      const upload = await api<{ links: { job: string; course: string } }>('/api/v1/courses', {
-        method: 'POST',
-        headers: { 'content-type': 'application/zip', 'x-file-name': 'course.zip' },
-        body: new Uint8Array(zip),
-      });
-      for (let i = 0; ; i++) {
-        const job = await api<{ status: string; error?: unknown }>(upload.links.job);
-        if (job.status === 'succeeded') break;
-        if (job.status === 'failed') throw new Error(`import failed: ${JSON.stringify(job.error)}`);
-        if (i > 600) throw new Error('the import did not finish within 60 s');
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const course = await api<{ id: string }>(upload.links.course);
-      return course.id;
+      return (await importCourse(zip)).id;
     },
     async launch(courseId, opts = {}) {
       const n = ++learners;

@@ -1,20 +1,17 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import test from 'ava';
-import { type Browser, browserTest, openBrowser } from '../browser.ts';
-import { packageZip } from '../sco-package.ts';
-import { type Backend, eventually, startBackend } from './backend.ts';
+import { choiceFlow, oneSco, packageZip } from '../sco-package.ts';
+import { eventually } from './backend.ts';
+import { playerSuite } from './suite.ts';
 
-const run = browserTest(test);
+const suite = playerSuite(test);
+const { run } = suite;
 
-let backend: Backend;
-let browser: Browser;
 let host: http.Server;
 let hostOrigin: string;
 let frameUrl = '';
 test.before(async () => {
-  backend = await startBackend();
-  browser = await openBrowser();
   // An integrator's page on an origin of its own, framing the launch link.
   host = http.createServer((_req, res) => {
     res.setHeader('content-type', 'text/html; charset=utf-8');
@@ -26,29 +23,17 @@ test.before(async () => {
   hostOrigin = `http://localhost:${(host.address() as AddressInfo).port}`;
 });
 test.after.always(async () => {
-  await browser?.close();
-  await backend?.close();
   await new Promise((r) => host?.close(r));
 });
 
 run(
   'the launch page works inside an iframe on another origin: SCO, buttons, commits, Complete',
   async (t) => {
-    const course = await backend.addCourse(
-      await packageZip({
-        version: '2004',
-        title: 'Embedded',
-        items: [
-          { id: 'one', title: 'One' },
-          { id: 'two', title: 'Two' },
-        ],
-        orgSequencing: '<imsss:controlMode choice="true" flow="true"/>',
-      }),
-    );
-    const { url, registration } = await backend.launch(course);
+    const course = await suite.backend.addCourse(await packageZip(choiceFlow('Embedded', ['one', 'two'])));
+    const { url, registration } = await suite.backend.launch(course);
     t.not(new URL(url).origin, hostOrigin);
     frameUrl = url;
-    const page = await browser.context.newPage();
+    const page = await suite.browser.context.newPage();
     page.on('pageerror', (e) => t.log(`pageerror: ${e.message}`));
     const playerResponse = page.waitForResponse((r) => r.url().includes('/player/launch.html'));
     await page.goto(`${hostOrigin}/lms`);
@@ -86,7 +71,7 @@ run(
     });
     await player.locator('#complete').waitFor({ state: 'visible' });
     const stored = await eventually(async () => {
-      const s = await backend.stored(registration);
+      const s = await suite.backend.stored(registration);
       return s.one?.terminated && s.two?.terminated ? s : undefined;
     }, 'both SCOs terminated in the runtime');
     t.is((stored.two!.cmi as Record<string, string>).success_status, 'passed');
@@ -106,9 +91,10 @@ run(
 );
 
 run('a forged or expired launch token shows a message, not a broken page', async (t) => {
-  const page = await browser.context.newPage();
-  const api = encodeURIComponent(backend.apiOrigin);
-  const origin = backend.contentOrigin || new URL((await backend.launch(await anyCourse())).url).origin;
+  const page = await suite.browser.context.newPage();
+  const api = encodeURIComponent(suite.backend.apiOrigin);
+  const origin =
+    suite.backend.contentOrigin || new URL((await suite.backend.launch(await anyCourse())).url).origin;
   await page.goto(`${origin}/player/launch.html?api=${api}#demo.not-a-real-token`);
   await page.waitForFunction(() => document.getElementById('message')?.textContent?.includes('expired'));
   t.is(await page.textContent('#title'), 'Cannot open this course');
@@ -118,7 +104,5 @@ run('a forged or expired launch token shows a message, not a broken page', async
 });
 
 async function anyCourse(): Promise<string> {
-  return backend.addCourse(
-    await packageZip({ version: '1.2', title: 'Any', items: [{ id: 'a', title: 'A' }] }),
-  );
+  return suite.backend.addCourse(await packageZip(oneSco('1.2', 'Any')));
 }

@@ -1,25 +1,22 @@
 import test from 'ava';
-import { type Browser, browserTest, openBrowser } from '../browser.ts';
-import { packageZip } from '../sco-package.ts';
-import { type Backend, eventually, startBackend } from './backend.ts';
+import { oneSco, packageZip } from '../sco-package.ts';
+import { eventually } from './backend.ts';
 import { inSco, openPlayer, playerState, scoFrame, waitFor } from './player-page.ts';
+import { playerSuite } from './suite.ts';
 
-const run = browserTest(test);
-
-let backend: Backend;
-let browser: Browser;
+const suite = playerSuite(test);
+const { run } = suite;
 let course: string;
-test.before(async () => {
-  backend = await startBackend();
-  browser = await openBrowser();
-  course = await backend.addCourse(
-    await packageZip({ version: '2004', title: 'Offline', items: [{ id: 'only', title: 'Only SCO' }] }),
-  );
+test.serial.before(async () => {
+  course = await suite.backend.addCourse(await packageZip(oneSco('2004', 'Offline')));
 });
-test.after.always(async () => {
-  await browser?.close();
-  await backend?.close();
-});
+
+/** A new learner on the course, in a new tab, with the SCO running. */
+async function launchOnly(log: (s: string) => void) {
+  const { url, registration } = await suite.backend.launch(course);
+  const page = await openPlayer(suite.browser.context, url, log);
+  return { url, registration, page, sco: await scoFrame(page, 'only') };
+}
 
 type Cmi2004 = Record<string, string>;
 const saveText = (page: import('playwright-core').Page) => page.textContent('#save');
@@ -29,14 +26,12 @@ const queued = (page: import('playwright-core').Page) =>
 run(
   'network cut mid-session: commits queue in localStorage, the shell says so, and all data arrives after reconnecting',
   async (t) => {
-    const { url, registration } = await backend.launch(course);
-    const page = await openPlayer(browser.context, url, t.log);
-    const sco = await scoFrame(page, 'only');
+    const { registration, page, sco } = await launchOnly(t.log);
     await inSco(sco, "set('cmi.location','p1'); commit();");
     await waitFor(page, 's.answers >= 1');
     t.is(await saveText(page), 'Saved');
 
-    await browser.context.setOffline(true);
+    await suite.browser.context.setOffline(true);
     // The SCO is not blocked and is told its data is safe: it is, in localStorage.
     t.is(await inSco(sco, "set('cmi.location','p2'); set('cmi.suspend_data','offline-1'); commit()"), 'true');
     await page.waitForFunction(() => document.getElementById('save')?.textContent === 'Not saved — retrying');
@@ -49,12 +44,12 @@ run(
       'true',
     );
     t.is(await queued(page), 1, 'one (attempt, SCO) key, holding the newest whole-tree commit');
-    const during = (await backend.stored(registration)).only?.cmi as Cmi2004;
+    const during = (await suite.backend.stored(registration)).only?.cmi as Cmi2004;
     t.is(during.location, 'p1', 'nothing reached the runtime while offline');
 
-    await browser.context.setOffline(false);
+    await suite.browser.context.setOffline(false);
     await page.waitForFunction(() => document.getElementById('save')?.textContent === 'Saved');
-    const after = (await backend.stored(registration)).only?.cmi as Cmi2004;
+    const after = (await suite.backend.stored(registration)).only?.cmi as Cmi2004;
     t.is(after.location, 'p3');
     t.is(after.suspend_data, 'offline-2');
     t.is(after.completion_status, 'completed');
@@ -68,9 +63,7 @@ run(
 run(
   'runtime unreachable while the tab closes: nothing is lost, and the next launch resumes from the newest data',
   async (t) => {
-    const { url, registration } = await backend.launch(course);
-    const page = await openPlayer(browser.context, url, t.log);
-    const sco = await scoFrame(page, 'only');
+    const { url, registration, page, sco } = await launchOnly(t.log);
     // The browser believes it is online; every commit request fails (a dead Wi-Fi, a proxy, a server down).
     await page.route('**/commits', (route) => route.abort('connectionrefused'));
     await inSco(
@@ -83,13 +76,13 @@ run(
     // The terminating commit also went by sendBeacon, which page.route does not intercept: it may have
     // arrived. Either way the entries stay queued until acknowledged, and nothing is lost.
 
-    const again = await openPlayer(browser.context, url, t.log);
+    const again = await openPlayer(suite.browser.context, url, t.log);
     const resumed = await scoFrame(again, 'only');
     t.is(await inSco(resumed, "get('cmi.location')"), 'chapter-9');
     t.is(await inSco(resumed, "get('cmi.suspend_data')"), 'kept');
     t.is(await inSco(resumed, 'window.entry'), 'resume');
     await eventually(async () => {
-      const s = (await backend.stored(registration)).only;
+      const s = (await suite.backend.stored(registration)).only;
       return s?.terminated && (s.cmi as Cmi2004).location === 'chapter-9' ? true : undefined;
     }, 'the queued commits reaching the runtime after the relaunch');
     await again.close();
@@ -97,9 +90,7 @@ run(
 );
 
 run('the terminating commit also goes by sendBeacon as text/plain, which the runtime accepts', async (t) => {
-  const { url, registration } = await backend.launch(course);
-  const page = await openPlayer(browser.context, url, t.log);
-  const sco = await scoFrame(page, 'only');
+  const { registration, page, sco } = await launchOnly(t.log);
   const posts: { type: string; contentType: string }[] = [];
   page.on('request', (r) => {
     if (r.method() === 'POST' && r.url().endsWith('/commits'))
@@ -113,7 +104,7 @@ run('the terminating commit also goes by sendBeacon as text/plain, which the run
   });
   await inSco(sco, "set('cmi.location','by-beacon'); set('cmi.completion_status','completed'); finish();");
   await eventually(async () => {
-    const s = (await backend.stored(registration)).only;
+    const s = (await suite.backend.stored(registration)).only;
     return s?.terminated && (s.cmi as Cmi2004).location === 'by-beacon' ? true : undefined;
   }, 'the beaconed terminating commit reaching the runtime');
   t.true(

@@ -1,6 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Frame, Page } from 'playwright-core';
 
 /* Helpers for driving the player page and the SCO inside it. */
@@ -18,13 +15,6 @@ export interface PlayerState {
   lastAnswer?: unknown;
   validity?: { continue?: boolean; previous?: boolean; choice?: Record<string, string> };
   error?: string;
-}
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-export const FIXTURES = path.resolve(repoRoot, '../shared/fixtures/scorm');
-
-export async function fixture(name: string): Promise<Buffer> {
-  return readFile(path.join(FIXTURES, name));
 }
 
 export async function openPlayer(

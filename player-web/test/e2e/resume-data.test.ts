@@ -1,23 +1,13 @@
 import test from 'ava';
-import { type Browser, browserTest, openBrowser } from '../browser.ts';
-import { packageZip } from '../sco-package.ts';
-import { type Backend, eventually, startBackend } from './backend.ts';
+import { oneSco } from '../sco-package.ts';
+import { eventually } from './backend.ts';
 import { inSco, openPlayer, scoFrame } from './player-page.ts';
+import { playerSuite } from './suite.ts';
 
 /* Interactions, objectives and scores written in one session are there, unchanged, in the next. */
 
-const run = browserTest(test);
-
-let backend: Backend;
-let browser: Browser;
-test.before(async () => {
-  backend = await startBackend();
-  browser = await openBrowser();
-});
-test.after.always(async () => {
-  await browser?.close();
-  await backend?.close();
-});
+const suite = playerSuite(test);
+const { run } = suite;
 
 async function twoSessions(
   version: '1.2' | '2004',
@@ -25,18 +15,14 @@ async function twoSessions(
   read: string,
   log: (s: string) => void,
 ): Promise<unknown> {
-  const course = await backend.addCourse(
-    await packageZip({ version, title: `Data ${version}`, items: [{ id: 'only', title: 'Only' }] }),
-  );
-  const { url, registration } = await backend.launch(course);
-  const page = await openPlayer(browser.context, url, log);
+  const { page, url, registration } = await suite.open(oneSco(version, `Data ${version}`, 'Only'), log);
   await inSco(await scoFrame(page, 'only'), write);
   await page.close({ runBeforeUnload: true });
   await eventually(
-    async () => ((await backend.stored(registration)).only?.terminated ? true : undefined),
+    async () => ((await suite.backend.stored(registration)).only?.terminated ? true : undefined),
     'terminated',
   );
-  const again = await openPlayer(browser.context, url, log);
+  const again = await openPlayer(suite.browser.context, url, log);
   const result = await inSco(await scoFrame(again, 'only'), read);
   await again.close();
   return result;

@@ -1,52 +1,20 @@
-import { access } from 'node:fs/promises';
 import test from 'ava';
-import { type Browser, browserTest, openBrowser } from '../browser.ts';
-import { packageZip } from '../sco-package.ts';
-import { type Backend, eventually, startBackend } from './backend.ts';
-import {
-  click,
-  FIXTURES,
-  fixture,
-  inSco,
-  openPlayer,
-  playerState,
-  scoFrame,
-  waitFor,
-} from './player-page.ts';
+import { oneSco } from '../sco-package.ts';
+import { eventually } from './backend.ts';
+import { fixture, withFixtures } from './golf-fixtures.ts';
+import { click, inSco, openPlayer, playerState, scoFrame, waitFor } from './player-page.ts';
+import { playerSuite } from './suite.ts';
 
-const run = browserTest(test);
-const hasFixtures = await access(FIXTURES).then(
-  () => true,
-  () => false,
-);
-if (!hasFixtures) {
-  if (process.env.CI === 'true')
-    throw new Error(`${FIXTURES} is missing and CI=true: the golf acceptance tests may not be skipped.`);
-  console.warn(`\n!!! ${FIXTURES} not found: the golf course player tests are SKIPPED.\n`);
-}
-const withFixtures = hasFixtures ? run : test.serial.skip;
-
-let backend: Backend;
-let browser: Browser;
-test.before(async () => {
-  backend = await startBackend();
-  browser = await openBrowser();
-});
-test.after.always(async () => {
-  await browser?.close();
-  await backend?.close();
-});
+const golf = await withFixtures(test);
+const suite = playerSuite(test);
+const { run } = suite;
 
 type Cmi12 = { core: Record<string, string>; suspend_data: string };
 
 run(
   'SCORM 1.2: location, suspend_data and status survive closing the tab; the reopened SCO gets entry=resume',
   async (t) => {
-    const course = await backend.addCourse(
-      await packageZip({ version: '1.2', title: 'Resume 1.2', items: [{ id: 'only', title: 'Only SCO' }] }),
-    );
-    const { url, registration } = await backend.launch(course);
-    const page = await openPlayer(browser.context, url, t.log);
+    const { page, url, registration } = await suite.open(oneSco('1.2', 'Resume 1.2'), t.log);
     let sco = await scoFrame(page, 'only');
     const first = await playerState(page);
     t.log(`launch page → first SCO frame loaded: ${first.firstFrameMs} ms (cold)`);
@@ -59,14 +27,14 @@ run(
     );
     await page.close({ runBeforeUnload: true });
     await eventually(async () => {
-      const s = (await backend.stored(registration)).only;
+      const s = (await suite.backend.stored(registration)).only;
       const cmi = s?.cmi as Cmi12 | undefined;
       return s?.terminated && cmi?.core?.exit === 'suspend' && cmi.suspend_data === suspend
         ? true
         : undefined;
     }, 'the suspended, terminated session reaching the runtime');
 
-    const again = await openPlayer(browser.context, url, t.log);
+    const again = await openPlayer(suite.browser.context, url, t.log);
     sco = await scoFrame(again, 'only');
     t.log(`launch page → first SCO frame loaded: ${(await playerState(again)).firstFrameMs} ms (warm cache)`);
     t.is(await inSco(sco, 'window.entry'), 'resume');
@@ -81,8 +49,8 @@ run(
 run(
   'SCORM 1.2 multi-SCO: the LMS navigates, prerequisites gate items, masteryscore decides passed/failed',
   async (t) => {
-    const course = await backend.addCourse(
-      await packageZip({
+    const { page } = await suite.open(
+      {
         version: '1.2',
         title: 'Prereqs',
         items: [
@@ -90,10 +58,9 @@ run(
           { id: 'lesson', title: 'Lesson', prerequisites: 'intro' },
           { id: 'quiz', title: 'Quiz', masteryScore: 80, prerequisites: 'intro & lesson' },
         ],
-      }),
+      },
+      t.log,
     );
-    const { url } = await backend.launch(course);
-    const page = await openPlayer(browser.context, url, t.log);
     let sco = await scoFrame(page, 'intro');
     // Lesson and quiz are locked until intro is completed.
     t.true(await page.isDisabled('#toc button[data-item="lesson"]'));
@@ -133,52 +100,48 @@ run(
   },
 );
 
-withFixtures(
-  'golf 1.2 multi-SCO (18 SCOs): Continue walks SCO to SCO through the whole course',
-  async (t) => {
-    t.timeout(120_000);
-    const course = await backend.addCourse(await fixture('golf-12-runtime-minimum-calls-multisco.zip'));
-    const { url } = await backend.launch(course);
-    const page = await openPlayer(browser.context, url, t.log);
-    await waitFor(page, "s.phase === 'launched'");
-    const ids = await page.$$eval('#toc button[data-item]', (bs) =>
-      bs.map((b) => (b as HTMLElement).dataset.item!),
-    );
-    t.is(ids.length, 18);
-    await scoFrame(page, ids[0]);
-    for (const id of ids.slice(1)) {
-      await click(page, 'continue');
-      await scoFrame(page, id);
-    }
-    t.true(await page.isDisabled('#continue'));
-    await click(page, 'previous');
-    await scoFrame(page, ids[16]);
-    await page.click(`#toc button[data-item="${ids[3]}"]`);
-    await scoFrame(page, ids[3]);
-    const s = await playerState(page);
-    t.deepEqual(s.launched, [...ids, ids[16], ids[3]]);
-    // Every SCO ran LMSInitialize/LMSFinish; each finish is a terminated commit the runtime acknowledged.
-    await waitFor(page, `s.answers >= ${ids.length + 1}`);
-    await page.close();
-  },
-);
+golf('golf 1.2 multi-SCO (18 SCOs): Continue walks SCO to SCO through the whole course', async (t) => {
+  t.timeout(120_000);
+  const { page } = await suite.open(await fixture('golf-12-runtime-minimum-calls-multisco.zip'), t.log);
+  await waitFor(page, "s.phase === 'launched'");
+  const ids = await page.$$eval('#toc button[data-item]', (bs) =>
+    bs.map((b) => (b as HTMLElement).dataset.item!),
+  );
+  t.is(ids.length, 18);
+  await scoFrame(page, ids[0]);
+  for (const id of ids.slice(1)) {
+    await click(page, 'continue');
+    await scoFrame(page, id);
+  }
+  t.true(await page.isDisabled('#continue'));
+  await click(page, 'previous');
+  await scoFrame(page, ids[16]);
+  await page.click(`#toc button[data-item="${ids[3]}"]`);
+  await scoFrame(page, ids[3]);
+  const s = await playerState(page);
+  t.deepEqual(s.launched, [...ids, ids[16], ids[3]]);
+  // Every SCO ran LMSInitialize/LMSFinish; each finish is a terminated commit the runtime acknowledged.
+  await waitFor(page, `s.answers >= ${ids.length + 1}`);
+  await page.close();
+});
 
-withFixtures(
+golf(
   'golf 1.2 single SCO (basic calls) plays and resumes after the tab is closed and reopened',
   async (t) => {
-    const course = await backend.addCourse(await fixture('golf-12-single-sco-basic-calls.zip'));
-    const { url, registration } = await backend.launch(course);
-    const page = await openPlayer(browser.context, url, t.log);
+    const { page, url, registration } = await suite.open(
+      await fixture('golf-12-single-sco-basic-calls.zip'),
+      t.log,
+    );
     let sco = await scoFrame(page);
     // The golf launch page pages through its content in a nested frame; go three pages on.
     for (let i = 0; i < 3; i++) await sco.click('#butNext');
     t.is(await inSco(sco, "API.LMSGetValue('cmi.core.lesson_location')"), '3');
     await page.close({ runBeforeUnload: true });
     await eventually(async () => {
-      const s = (await backend.stored(registration)).item_1;
+      const s = (await suite.backend.stored(registration)).item_1;
       return s?.terminated && (s.cmi as Cmi12).core?.exit === 'suspend' ? true : undefined;
     }, 'the suspended golf session reaching the runtime');
-    const again = await openPlayer(browser.context, url, t.log);
+    const again = await openPlayer(suite.browser.context, url, t.log);
     sco = await scoFrame(again);
     // The golf SCO asks "resume?" (accepted by openPlayer) and reads its bookmark.
     await again.waitForFunction(() => {
@@ -191,10 +154,8 @@ withFixtures(
   },
 );
 
-withFixtures('golf 1.2 single SCO (packaging only) plays', async (t) => {
-  const course = await backend.addCourse(await fixture('golf-12-single-sco.zip'));
-  const { url } = await backend.launch(course);
-  const page = await openPlayer(browser.context, url, t.log);
+golf('golf 1.2 single SCO (packaging only) plays', async (t) => {
+  const { page } = await suite.open(await fixture('golf-12-single-sco.zip'), t.log);
   await page.waitForFunction(() => {
     const f = document.querySelector('iframe#sco') as HTMLIFrameElement;
     return f.contentDocument?.readyState === 'complete' && f.contentDocument.body.textContent!.length > 0;
@@ -208,22 +169,18 @@ withFixtures('golf 1.2 single SCO (packaging only) plays', async (t) => {
 run(
   'SCORM 1.2: the shell’s "Suspend and exit" suspends the running SCO, which resumes next time',
   async (t) => {
-    const course = await backend.addCourse(
-      await packageZip({ version: '1.2', title: 'Suspend 1.2', items: [{ id: 'only', title: 'Only SCO' }] }),
-    );
-    const { url, registration } = await backend.launch(course);
-    const page = await openPlayer(browser.context, url, t.log);
+    const { page, url, registration } = await suite.open(oneSco('1.2', 'Suspend 1.2'), t.log);
     const sco = await scoFrame(page, 'only');
     await inSco(sco, "set('cmi.core.lesson_location','p9'); set('cmi.suspend_data','kept');");
     await click(page, 'suspendAll');
     const s = await waitFor(page, "s.phase === 'ended'");
     t.regex(s.ended ?? '', /progress is saved/);
     await eventually(async () => {
-      const st = (await backend.stored(registration)).only;
+      const st = (await suite.backend.stored(registration)).only;
       return st?.terminated && (st.cmi as Cmi12).core?.exit === 'suspend' ? true : undefined;
     }, 'the suspended session reaching the runtime');
     await page.close();
-    const again = await openPlayer(browser.context, url, t.log);
+    const again = await openPlayer(suite.browser.context, url, t.log);
     const resumed = await scoFrame(again, 'only');
     t.is(await inSco(resumed, 'window.entry'), 'resume');
     t.is(await inSco(resumed, "get('cmi.suspend_data')"), 'kept');

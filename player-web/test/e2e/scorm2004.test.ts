@@ -1,52 +1,20 @@
-import { access } from 'node:fs/promises';
 import test from 'ava';
-import { type Browser, browserTest, openBrowser } from '../browser.ts';
-import { packageZip } from '../sco-package.ts';
-import { type Backend, eventually, startBackend } from './backend.ts';
-import {
-  click,
-  FIXTURES,
-  fixture,
-  inSco,
-  openPlayer,
-  playerState,
-  scoFrame,
-  waitFor,
-} from './player-page.ts';
+import { choiceFlow, oneSco } from '../sco-package.ts';
+import { eventually } from './backend.ts';
+import { fixture, withFixtures } from './golf-fixtures.ts';
+import { click, inSco, openPlayer, playerState, scoFrame, waitFor } from './player-page.ts';
+import { playerSuite } from './suite.ts';
 
-const run = browserTest(test);
-const hasFixtures = await access(FIXTURES).then(
-  () => true,
-  () => false,
-);
-if (!hasFixtures) {
-  if (process.env.CI === 'true')
-    throw new Error(`${FIXTURES} is missing and CI=true: the golf acceptance tests may not be skipped.`);
-  console.warn(`\n!!! ${FIXTURES} not found: the golf course player tests are SKIPPED.\n`);
-}
-const withFixtures = hasFixtures ? run : test.serial.skip;
-
-let backend: Backend;
-let browser: Browser;
-test.before(async () => {
-  backend = await startBackend();
-  browser = await openBrowser();
-});
-test.after.always(async () => {
-  await browser?.close();
-  await backend?.close();
-});
+const golf = await withFixtures(test);
+const suite = playerSuite(test);
+const { run } = suite;
 
 type Cmi2004 = Record<string, string>;
 
 run(
   'SCORM 2004: a 64,000-character suspend_data and the location come back exactly after the tab is closed',
   async (t) => {
-    const course = await backend.addCourse(
-      await packageZip({ version: '2004', title: 'Resume 2004', items: [{ id: 'only', title: 'Only SCO' }] }),
-    );
-    const { url, registration } = await backend.launch(course);
-    const page = await openPlayer(browser.context, url, t.log);
+    const { page, url, registration } = await suite.open(oneSco('2004', 'Resume 2004'), t.log);
     let sco = await scoFrame(page, 'only');
     t.log(`launch page → first SCO frame loaded: ${(await playerState(page)).firstFrameMs} ms`);
     t.is(await inSco(sco, 'window.entry'), 'ab-initio');
@@ -61,13 +29,13 @@ run(
     t.deepEqual(await inSco(sco, 'window.r'), ['true', 'true', 'true', 'true', 'true']);
     // The Commit went by fetch and was acknowledged: the runtime has the data before the tab closes.
     await waitFor(page, 's.answers >= 1');
-    const before = (await backend.stored(registration)).only;
+    const before = (await suite.backend.stored(registration)).only;
     t.is((before?.cmi as Cmi2004 | undefined)?.suspend_data, suspend);
     await page.close({ runBeforeUnload: true });
     // The terminating commit is over sendBeacon's 64 KiB budget, so it waits in localStorage; the next
     // launch sends it first, and resumes from it.
 
-    const again = await openPlayer(browser.context, url, t.log);
+    const again = await openPlayer(suite.browser.context, url, t.log);
     sco = await scoFrame(again, 'only');
     t.is(await inSco(sco, 'window.entry'), 'resume');
     t.is(await inSco(sco, "get('cmi.location')"), 'chapter-3/page-2');
@@ -75,7 +43,7 @@ run(
     t.is(back.length, 64_000);
     t.true(back === suspend, 'suspend_data is identical, character for character');
     await eventually(
-      async () => ((await backend.stored(registration)).only?.terminated ? true : undefined),
+      async () => ((await suite.backend.stored(registration)).only?.terminated ? true : undefined),
       'the queued terminating commit reaching the runtime',
     );
     await again.close();
@@ -85,20 +53,7 @@ run(
 run(
   'SCORM 2004: the SCO drives navigation with adl.nav.request (continue, previous, choice, exitAll)',
   async (t) => {
-    const course = await backend.addCourse(
-      await packageZip({
-        version: '2004',
-        title: 'Nav requests',
-        items: [
-          { id: 'one', title: 'One' },
-          { id: 'two', title: 'Two' },
-          { id: 'three', title: 'Three' },
-        ],
-        orgSequencing: '<imsss:controlMode choice="true" flow="true"/>',
-      }),
-    );
-    const { url } = await backend.launch(course);
-    const page = await openPlayer(browser.context, url, t.log);
+    const { page } = await suite.open(choiceFlow('Nav requests', ['one', 'two', 'three']), t.log);
     let sco = await scoFrame(page, 'one');
     t.is(await inSco(sco, "get('adl.nav.request_valid.continue')"), 'true');
     t.is(await inSco(sco, "get('adl.nav.request_valid.previous')"), 'false');
@@ -124,19 +79,7 @@ run(
 run(
   'SCORM 2004: the shell buttons send continue, previous, choice and suspendAll to the sequencer',
   async (t) => {
-    const course = await backend.addCourse(
-      await packageZip({
-        version: '2004',
-        title: 'Shell nav',
-        items: [
-          { id: 'one', title: 'One' },
-          { id: 'two', title: 'Two' },
-        ],
-        orgSequencing: '<imsss:controlMode choice="true" flow="true"/>',
-      }),
-    );
-    const { url, registration } = await backend.launch(course);
-    const page = await openPlayer(browser.context, url, t.log);
+    const { page, url, registration } = await suite.open(choiceFlow('Shell nav', ['one', 'two']), t.log);
     await scoFrame(page, 'one');
     await page.waitForFunction(() => (document.getElementById('previous') as HTMLButtonElement).disabled);
     await click(page, 'continue');
@@ -151,12 +94,12 @@ run(
     const s = await waitFor(page, "s.phase === 'ended'");
     t.regex(s.ended ?? '', /progress is saved/);
     await eventually(
-      async () => ((await backend.stored(registration)).two?.terminated ? true : undefined),
+      async () => ((await suite.backend.stored(registration)).two?.terminated ? true : undefined),
       'terminated',
     );
     await page.close();
     // resumeAll brings the learner back to the suspended activity.
-    const again = await openPlayer(browser.context, url, t.log);
+    const again = await openPlayer(suite.browser.context, url, t.log);
     sco = await scoFrame(again, 'two');
     t.is(await inSco(sco, 'window.entry'), 'resume');
     t.is(await inSco(sco, "get('cmi.location')"), 'here');
@@ -164,12 +107,13 @@ run(
   },
 );
 
-withFixtures(
+golf(
   'golf 2004 (3rd ed.): plays, honours its adl.nav.request suspendAll, and resumes where it was',
   async (t) => {
-    const course = await backend.addCourse(await fixture('golf-2004-3rd-runtime-basic-calls.zip'));
-    const { url, registration } = await backend.launch(course);
-    const page = await openPlayer(browser.context, url, t.log);
+    const { page, url, registration } = await suite.open(
+      await fixture('golf-2004-3rd-runtime-basic-calls.zip'),
+      t.log,
+    );
     let sco = await scoFrame(page);
     for (let i = 0; i < 4; i++) await sco.click('#butNext');
     t.is(await inSco(sco, "API.GetValue('cmi.location')"), '4');
@@ -179,11 +123,11 @@ withFixtures(
     const s = await waitFor(page, "s.phase === 'ended'");
     t.regex(s.ended ?? '', /progress is saved/);
     await eventually(async () => {
-      const st = (await backend.stored(registration)).item_1;
+      const st = (await suite.backend.stored(registration)).item_1;
       return st?.terminated && (st.cmi as Cmi2004).location === '4' ? true : undefined;
     }, 'the suspended golf 2004 session reaching the runtime');
     await page.close();
-    const again = await openPlayer(browser.context, url, t.log);
+    const again = await openPlayer(suite.browser.context, url, t.log);
     sco = await scoFrame(again);
     await again.waitForFunction(() => {
       const f = document.querySelector('iframe#sco') as HTMLIFrameElement;
@@ -197,17 +141,13 @@ withFixtures(
 run(
   'Exit ends the course: the last commit is acknowledged, then the player goes to the exit URL',
   async (t) => {
-    const course = await backend.addCourse(
-      await packageZip({ version: '2004', title: 'Exit URL', items: [{ id: 'only', title: 'Only SCO' }] }),
-    );
-    const exitUrl = `${backend.apiOrigin}/healthz?from=player`;
-    const { url, registration } = await backend.launch(course, { exitUrl });
-    const page = await openPlayer(browser.context, url, t.log);
+    const exitUrl = `${suite.backend.apiOrigin}/healthz?from=player`;
+    const { page, registration } = await suite.open(oneSco('2004', 'Exit URL'), t.log, { exitUrl });
     const sco = await scoFrame(page, 'only');
     await inSco(sco, "set('cmi.completion_status','completed');");
     await click(page, 'exitAll');
     await page.waitForURL(exitUrl);
-    const s = (await backend.stored(registration)).only;
+    const s = (await suite.backend.stored(registration)).only;
     t.true(s?.terminated);
     t.is((s?.cmi as Cmi2004 | undefined)?.completion_status, 'completed');
     await page.close();
@@ -217,29 +157,20 @@ run(
 run(
   'SCORM 2004: a tab closed in the second SCO (exit=suspend, no suspendAll) reopens in that SCO',
   async (t) => {
-    const course = await backend.addCourse(
-      await packageZip({
-        version: '2004',
-        title: 'Closed tab',
-        items: [
-          { id: 'one', title: 'One' },
-          { id: 'two', title: 'Two', script: "set('cmi.exit','suspend');" },
-        ],
-        orgSequencing: '<imsss:controlMode choice="true" flow="true"/>',
-      }),
+    const { page, url, registration } = await suite.open(
+      choiceFlow('Closed tab', ['one', { id: 'two', title: 'Two', script: "set('cmi.exit','suspend');" }]),
+      t.log,
     );
-    const { url, registration } = await backend.launch(course);
-    const page = await openPlayer(browser.context, url, t.log);
     await scoFrame(page, 'one');
     await click(page, 'continue');
     const sco = await scoFrame(page, 'two');
     await inSco(sco, "set('cmi.location','two-3'); commit();");
     await page.close({ runBeforeUnload: true });
     await eventually(
-      async () => ((await backend.stored(registration)).two?.terminated ? true : undefined),
+      async () => ((await suite.backend.stored(registration)).two?.terminated ? true : undefined),
       'terminated',
     );
-    const again = await openPlayer(browser.context, url, t.log);
+    const again = await openPlayer(suite.browser.context, url, t.log);
     const resumed = await scoFrame(again, 'two');
     t.is(await inSco(resumed, 'window.entry'), 'resume');
     t.is(await inSco(resumed, "get('cmi.location')"), 'two-3');

@@ -1,9 +1,8 @@
 import test from 'ava';
 import type { Page } from 'playwright-core';
-import { type Browser, browserTest, openBrowser } from '../browser.ts';
-import { type PackageSpec, packageZip } from '../sco-package.ts';
-import { type Backend, startBackend } from './backend.ts';
-import { click, inSco, openPlayer, scoFrame, waitFor } from './player-page.ts';
+import type { PackageSpec } from '../sco-package.ts';
+import { click, inSco, scoFrame, waitFor } from './player-page.ts';
+import { playerSuite } from './suite.ts';
 
 /*
  * SCORM 2004 sequencing run by scorm-again's engine in the player, configured from the manifest by the
@@ -11,27 +10,8 @@ import { click, inSco, openPlayer, scoFrame, waitFor } from './player-page.ts';
  * that makes the sequencer take the decision the SN book requires.
  */
 
-const run = browserTest(test);
-
-let backend: Backend;
-let browser: Browser;
-test.before(async () => {
-  backend = await startBackend();
-  browser = await openBrowser();
-});
-test.after.always(async () => {
-  await browser?.close();
-  await backend?.close();
-});
-
-async function start(
-  spec: PackageSpec,
-  log: (s: string) => void,
-): Promise<{ page: Page; registration: string }> {
-  const course = await backend.addCourse(await packageZip(spec));
-  const { url, registration } = await backend.launch(course);
-  return { page: await openPlayer(browser.context, url, log), registration };
-}
+const suite = playerSuite(test);
+const { run } = suite;
 
 /** The organization's (root activity's) tracking status in scorm-again's activity tree. */
 function rootTracking(page: Page): Promise<Record<string, unknown>> {
@@ -57,7 +37,7 @@ const failed = { 'cmi.completion_status': 'completed', 'cmi.success_status': 'fa
 run(
   'forced sequential order: no choice, no going back; flow delivers one, two, three, then the course ends',
   async (t) => {
-    const { page } = await start(
+    const { page } = await suite.open(
       {
         version: '2004',
         title: 'Forced sequential',
@@ -120,7 +100,7 @@ const pretestCourse = (): PackageSpec => ({
 run(
   'pre-test skip: passing the pre-test satisfies the shared objective, and the content is skipped',
   async (t) => {
-    const { page } = await start(pretestCourse(), t.log);
+    const { page } = await suite.open(pretestCourse(), t.log);
     await finishSco(page, 'pretest', passed, 'continue');
     await scoFrame(page, 'posttest');
     const s = await waitFor(page, "s.current === 'posttest'");
@@ -130,7 +110,7 @@ run(
 );
 
 run('pre-test skip: failing the pre-test delivers the content', async (t) => {
-  const { page } = await start(pretestCourse(), t.log);
+  const { page } = await suite.open(pretestCourse(), t.log);
   await finishSco(page, 'pretest', failed, 'continue');
   await scoFrame(page, 'content');
   await finishSco(page, 'content', completed, 'continue');
@@ -142,7 +122,7 @@ run('pre-test skip: failing the pre-test delivers the content', async (t) => {
 run(
   'remediation: a failed quiz exits its module, whose post-condition retries it from the lesson; passing moves on',
   async (t) => {
-    const { page } = await start(
+    const { page } = await suite.open(
       {
         version: '2004',
         title: 'Remediation',
@@ -192,7 +172,7 @@ run(
 run(
   'rollup: when every activity is completed and the assessment passed, the course is completed and satisfied',
   async (t) => {
-    const { page, registration } = await start(
+    const { page, registration } = await suite.open(
       {
         version: '2004',
         title: 'Rollup',
@@ -218,7 +198,7 @@ run(
     // scorm-again's rollup made the root (the organization) completed and passed...
     t.like(await rootTracking(page), { completionStatus: 'completed', successStatus: 'passed' });
     // ...and the runtime's registration report agrees.
-    const summary = await backend.api<{ status: Record<string, unknown> }>(
+    const summary = await suite.backend.api<{ status: Record<string, unknown> }>(
       `/api/v1/registrations/${registration}`,
     );
     t.like(summary.status, { completion: 'completed', success: 'passed', complete: true });
@@ -227,7 +207,7 @@ run(
 );
 
 run('hideLMSUI: the shell hides the buttons the activity asks it to hide', async (t) => {
-  const { page } = await start(
+  const { page } = await suite.open(
     {
       version: '2004',
       title: 'Hide LMS UI',
