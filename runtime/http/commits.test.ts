@@ -4,6 +4,7 @@ import { validateStatements } from '../../lrs/input/validate-statement.ts';
 import type { Json } from '../../lrs/model/statement-index.ts';
 import { startTestApp, type TenantWithKey, type TestApp, tenantWithKey } from '../../test/app-harness.ts';
 import { forEachDatabase } from '../../test/databases.ts';
+import { forgetStoredCmi } from '../ops/commit-cmi.ts';
 import { CONTENT_BASE, commit, launch, launched } from '../test/runtime-fixture.ts';
 import { ACTIVITY_STATE_ID, SUSPEND_DATA_STATE_ID } from '../xapi/activity-iris.ts';
 import { uuidV5 } from '../xapi/uuid-v5.ts';
@@ -205,98 +206,104 @@ forEachDatabase(
       },
     );
 
-    test.serial(
-      `${name}: statements follow the xAPI SCORM Profile; suspend_data is the State document`,
-      async (t2) => {
-        const { token, data } = await launched(h, t, 'scorm2004');
-        const base = { attemptId: data.attemptId, sco: 'item_0' };
-        await commit(h, token, {
-          ...base,
-          seq: 1,
-          cmi: {
-            completion_status: 'incomplete',
-            suspend_data: 'chapter=2',
-            interactions: {
-              '0': {
-                id: 'q1',
-                type: 'true-false',
-                learner_response: 'true',
-                result: 'correct',
-                correct_responses: { '0': { pattern: 'true' } },
+    for (const [forget, how] of [
+      [false, ''],
+      [true, ' (stored CMI read back, as by another process)'],
+    ] as const)
+      test.serial(
+        `${name}: statements follow the xAPI SCORM Profile; suspend_data is the State document${how}`,
+        async (t2) => {
+          const { token, data } = await launched(h, t, 'scorm2004');
+          const base = { attemptId: data.attemptId, sco: 'item_0' };
+          await commit(h, token, {
+            ...base,
+            seq: 1,
+            cmi: {
+              completion_status: 'incomplete',
+              suspend_data: 'chapter=2',
+              interactions: {
+                '0': {
+                  id: 'q1',
+                  type: 'true-false',
+                  learner_response: 'true',
+                  result: 'correct',
+                  correct_responses: { '0': { pattern: 'true' } },
+                },
               },
             },
-          },
-        });
-        await commit(h, token, {
-          ...base,
-          seq: 2,
-          cmi: {
-            completion_status: 'completed',
-            success_status: 'passed',
-            score: { scaled: '0.9', raw: '90', min: '0', max: '100' },
-            suspend_data: 'chapter=3',
-            exit: 'suspend',
-            session_time: 'PT5M',
-            interactions: {
-              '0': { id: 'q1', type: 'true-false', learner_response: 'true', result: 'correct' },
+          });
+          if (forget) forgetStoredCmi();
+          await commit(h, token, {
+            ...base,
+            seq: 2,
+            cmi: {
+              completion_status: 'completed',
+              success_status: 'passed',
+              score: { scaled: '0.9', raw: '90', min: '0', max: '100' },
+              suspend_data: 'chapter=3',
+              exit: 'suspend',
+              session_time: 'PT5M',
+              interactions: {
+                '0': { id: 'q1', type: 'true-false', learner_response: 'true', result: 'correct' },
+              },
             },
-          },
-          terminated: true,
-        });
-        const statements = await statementsOf(h, t, data.registration);
-        t2.deepEqual(verbs(statements), [
-          'initialized',
-          'responded',
-          'scored',
-          'completed',
-          'passed',
-          'suspended',
-        ]);
-        t2.notThrows(() => validateStatements(statements, '2.0.0'), 'every statement is valid xAPI 2.0');
-        for (const s of statements) {
-          t2.deepEqual(s.context.contextActivities.category, [
-            {
-              id: 'https://w3id.org/xapi/scorm',
-              definition: { type: 'http://adlnet.gov/expapi/activities/profile' },
-            },
+            terminated: true,
+          });
+          const statements = await statementsOf(h, t, data.registration);
+          t2.deepEqual(verbs(statements), [
+            'initialized',
+            'responded',
+            'scored',
+            'completed',
+            'passed',
+            'suspended',
           ]);
-          const grouping = s.context.contextActivities.grouping.map((g: Json) => g.definition.type);
-          t2.deepEqual(grouping, [
-            'http://adlnet.gov/expapi/activities/course',
-            'http://adlnet.gov/expapi/activities/attempt',
-          ]);
-          t2.is(s.context.registration, data.registration);
-        }
-        const responded = statements[1]!;
-        t2.is(responded.result.response, 'true');
-        t2.true(responded.result.success);
-        t2.true(responded.object.id.endsWith('/interactions/q1'));
-        const suspended = statements.at(-1)!;
-        t2.deepEqual(suspended.result, {
-          success: true,
-          completion: true,
-          score: { scaled: 0.9, raw: 90, min: 0, max: 100 },
-          duration: 'PT0H5M0S',
-        });
+          t2.notThrows(() => validateStatements(statements, '2.0.0'), 'every statement is valid xAPI 2.0');
+          for (const s of statements) {
+            t2.deepEqual(s.context.contextActivities.category, [
+              {
+                id: 'https://w3id.org/xapi/scorm',
+                definition: { type: 'http://adlnet.gov/expapi/activities/profile' },
+              },
+            ]);
+            const grouping = s.context.contextActivities.grouping.map((g: Json) => g.definition.type);
+            t2.deepEqual(grouping, [
+              'http://adlnet.gov/expapi/activities/course',
+              'http://adlnet.gov/expapi/activities/attempt',
+            ]);
+            t2.is(s.context.registration, data.registration);
+          }
+          const responded = statements[1]!;
+          t2.is(responded.result.response, 'true');
+          t2.true(responded.result.success);
+          t2.true(responded.object.id.endsWith('/interactions/q1'));
+          const suspended = statements.at(-1)!;
+          t2.deepEqual(suspended.result, {
+            success: true,
+            completion: true,
+            score: { scaled: 0.9, raw: 90, min: 0, max: 100 },
+            duration: 'PT0H5M0S',
+          });
 
-        const attemptActivity = statements[0]!.context.contextActivities.grouping[1].id;
-        const agent = JSON.stringify(statements[0]!.actor);
-        const doc = await h.app.inject({
-          url: `/xapi/activities/state?activityId=${encodeURIComponent(attemptActivity)}&agent=${encodeURIComponent(agent)}&stateId=${encodeURIComponent(SUSPEND_DATA_STATE_ID)}&registration=${data.registration}`,
-          headers: { ...V, authorization: t.authorization },
-        });
-        t2.is(doc.statusCode, 200);
-        t2.is(doc.body, 'chapter=3');
+          const attemptActivity = statements[0]!.context.contextActivities.grouping[1].id;
+          const agent = JSON.stringify(statements[0]!.actor);
+          const doc = await h.app.inject({
+            url: `/xapi/activities/state?activityId=${encodeURIComponent(attemptActivity)}&agent=${encodeURIComponent(agent)}&stateId=${encodeURIComponent(SUSPEND_DATA_STATE_ID)}&registration=${data.registration}`,
+            headers: { ...V, authorization: t.authorization },
+          });
+          t2.is(doc.statusCode, 200);
+          t2.is(doc.body, 'chapter=3');
 
-        // Resuming: the next session of the SCO begins with "resumed".
-        await commit(h, token, {
-          ...base,
-          seq: 3,
-          cmi: { completion_status: 'completed', success_status: 'passed' },
-        });
-        t2.is(verbs(await statementsOf(h, t, data.registration)).at(-1), 'resumed');
-      },
-    );
+          // Resuming: the next session of the SCO begins with "resumed".
+          if (forget) forgetStoredCmi();
+          await commit(h, token, {
+            ...base,
+            seq: 3,
+            cmi: { completion_status: 'completed', success_status: 'passed' },
+          });
+          t2.is(verbs(await statementsOf(h, t, data.registration)).at(-1), 'resumed');
+        },
+      );
 
     test.serial(`${name}: rollup completes the course once, with exactly one outbox event`, async (t2) => {
       const { token, data, courseId } = await launched(h, t, 'scorm12');

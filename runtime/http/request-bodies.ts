@@ -123,16 +123,41 @@ export interface CommitBody {
   hash: string;
 }
 
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (isObject(value)) {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((k) => [k, canonical(value[k])]),
-    );
+const INDEX = /^(?:0|[1-9][0-9]{0,9})$/;
+
+function isArrayIndex(key: string): boolean {
+  return INDEX.test(key) && Number(key) < 4294967295;
+}
+
+/**
+ * JSON with every object's keys sorted (UTF-16 order), exactly what JSON.stringify gives for a copy of the value with
+ * sorted keys, written directly instead of building that copy: a commit's hash is over this text.
+ */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      out += `${i > 0 ? ',' : ''}${v === undefined ? 'null' : canonicalJson(v)}`;
+    }
+    return `${out}]`;
   }
-  return value;
+  if (isObject(value)) {
+    // The copy would list its integer-like keys first, ascending (as every JS object does; Object.keys gives
+    // them first already), then the others in the sorted order they were added in.
+    const keys = Object.keys(value);
+    let integers = 0;
+    while (integers < keys.length && isArrayIndex(keys[integers]!)) integers++;
+    const sorted = integers === 0 ? keys.sort() : keys.slice(0, integers).concat(keys.slice(integers).sort());
+    let out = '{';
+    for (const k of sorted) {
+      const v = value[k];
+      if (v === undefined) continue;
+      out += `${out.length > 1 ? ',' : ''}${JSON.stringify(k)}:${canonicalJson(v)}`;
+    }
+    return `${out}}`;
+  }
+  return JSON.stringify(value);
 }
 
 /**
@@ -171,9 +196,7 @@ export function parseCommitBody(raw: unknown): CommitBody {
     navRequest: nav as string | null,
     sequencingState: (body.sequencingState ?? undefined) as Json | undefined,
   };
-  const hash = createHash('sha256')
-    .update(JSON.stringify(canonical(parsed)))
-    .digest('hex');
+  const hash = createHash('sha256').update(canonicalJson(parsed)).digest('hex');
   return { attemptId: body.attemptId, ...parsed, hash };
 }
 

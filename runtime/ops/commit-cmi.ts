@@ -103,6 +103,11 @@ const storedCmi = new LRUCache<string, { seq: number; hash: string; cmi: CmiTree
   maxSize: 128 * 1024 * 1024,
 });
 
+/** Empties the cache of stored CMI trees (tests: the next commits read them back, as another process would). */
+export function forgetStoredCmi(): void {
+  storedCmi.clear();
+}
+
 const LOCK_ATTEMPTS_SQL = `SELECT a.id::text, a.registration_id::text, r.course_id::text, r.version, r.learner,
        a.completed_at, a.suspended_sco, a.sequencing_state,
        a.number = (SELECT max(x.number) FROM attempts x WHERE x.registration_id = a.registration_id) AS current
