@@ -201,3 +201,28 @@ test('folder: localFile names the file holding a blob’s bytes, and nothing for
   t.is(await readFile(file!, 'utf8'), 'zip bytes');
   t.is(await store.localFile!(tenantKey('acme', 'uploads', 'missing.zip')), undefined);
 });
+
+test.serial('folder: a flush does not return while an earlier one is still fsyncing', async (t) => {
+  const root = await tempDir();
+  t.teardown(() => rm(root, { recursive: true, force: true }));
+  const store = createFolderBlobStore({ root });
+  await store.ping();
+  const probe = await open(path.join(root, 'tmp'), 'r');
+  const proto = Object.getPrototypeOf(probe) as { sync(): Promise<void> };
+  await probe.close();
+  const realSync = proto.sync;
+  proto.sync = async function (this: unknown) {
+    await new Promise((r) => setTimeout(r, 50));
+    return realSync.call(this);
+  };
+  t.teardown(() => {
+    proto.sync = realSync;
+  });
+  await store.put(tenantKey('acme', 'courses', 'c1', 'v1', 'a.js'), 'a', { deferDurability: true });
+  const order: string[] = [];
+  // The first flush takes a.js off the list; the second has nothing of its own but must wait for it.
+  const first = store.flushDeferred!().then(() => order.push('first'));
+  const second = store.flushDeferred!().then(() => order.push('second'));
+  await Promise.all([first, second]);
+  t.deepEqual(order, ['first', 'second']);
+});

@@ -171,6 +171,31 @@ export function createFolderBlobStore(options: FolderBlobStoreOptions): BlobStor
     return Promise.resolve();
   };
 
+  let flushing: Promise<void> = Promise.resolve();
+  async function flushNow(): Promise<void> {
+    // Files first, then the folders whose entries name them. Most were written back and committed
+    // by the journal while the rest were being written, so these fsyncs are mostly cheap; deferring
+    // also turns one folder fsync per file into one per folder.
+    const files = [...deferredFiles];
+    const dirs = [...deferredDirs];
+    deferredFiles.clear();
+    deferredDirs.clear();
+    try {
+      await mapLimit(files, 8, async (file) => {
+        try {
+          await fsyncFile(file);
+        } catch (err) {
+          if (!isMissing(err)) throw err; // deleted or replaced since: nothing of it left to keep
+        }
+      });
+      await mapLimit(dirs, 8, fsyncDir);
+    } catch (err) {
+      for (const file of files) deferredFiles.add(file);
+      for (const dir of dirs) deferredDirs.add(dir);
+      throw err;
+    }
+  }
+
   const locks = new Map<string, Promise<unknown>>();
   async function withKeyLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const previous = locks.get(key) ?? Promise.resolve();
@@ -389,28 +414,13 @@ export function createFolderBlobStore(options: FolderBlobStoreOptions): BlobStor
       return record && dataPath(record.data);
     },
 
-    async flushDeferred() {
-      // Files first, then the folders whose entries name them. Most were written back and committed
-      // by the journal while the rest were being written, so these fsyncs are mostly cheap; deferring
-      // also turns one folder fsync per file into one per folder.
-      const files = [...deferredFiles];
-      const dirs = [...deferredDirs];
-      deferredFiles.clear();
-      deferredDirs.clear();
-      try {
-        await mapLimit(files, 8, async (file) => {
-          try {
-            await fsyncFile(file);
-          } catch (err) {
-            if (!isMissing(err)) throw err; // deleted or replaced since: nothing of it left to keep
-          }
-        });
-        await mapLimit(dirs, 8, fsyncDir);
-      } catch (err) {
-        for (const file of files) deferredFiles.add(file);
-        for (const dir of dirs) deferredDirs.add(dir);
-        throw err;
-      }
+    flushDeferred() {
+      // Flushes run one after another: a flush must not return while an earlier one is still
+      // fsyncing files this caller wrote (the earlier one took them off the list), and files of an
+      // earlier flush that failed are back on the list by the time this one takes its snapshot.
+      const run = flushing.catch(() => undefined).then(flushNow);
+      flushing = run;
+      return run;
     },
 
     async ping() {
