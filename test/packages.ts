@@ -23,6 +23,43 @@ var api=findAPI(window.parent||window);
 if(api){api.Initialize('');api.SetValue('cmi.completion_status','completed');api.Commit('');}
 </script></body></html>`;
 
+const MANIFEST_NAMESPACES = {
+  '1.2': `xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">
+  <metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>`,
+  '2004': `xmlns="http://www.imsglobal.org/xsd/imscp_v1p1" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3"
+  xmlns:adlseq="http://www.adlnet.org/xsd/adlseq_v1p3" xmlns:adlnav="http://www.adlnet.org/xsd/adlnav_v1p3"
+  xmlns:imsss="http://www.imsglobal.org/xsd/imsss">
+  <metadata><schema>ADL SCORM</schema><schemaversion>2004 4th Edition</schemaversion></metadata>`,
+};
+
+/** A SCORM 1.2 or 2004 (4th ed.) manifest with one organization, "org"; `items` and `resources` are XML. */
+export function manifestXml(m: {
+  identifier: string;
+  version: '1.2' | '2004';
+  title: string;
+  items: string;
+  resources: string;
+}): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<manifest identifier="${m.identifier}" version="1"
+  ${MANIFEST_NAMESPACES[m.version]}
+  <organizations default="org">
+    <organization identifier="org"><title>${m.title}</title>
+      ${m.items}
+    </organization>
+  </organizations>
+  <resources>
+    ${m.resources}
+  </resources>
+</manifest>`;
+}
+
+/** A SCO's resource, with its one file. */
+export function scoResource(id: string, href: string, version: '1.2' | '2004'): string {
+  const scormType = version === '2004' ? 'adlcp:scormType' : 'adlcp:scormtype';
+  return `<resource identifier="${id}" type="webcontent" ${scormType}="sco" href="${href}"><file href="${href}"/></resource>`;
+}
+
 export function scorm12Manifest(scos: string[], title = 'Workplace Safety'): string {
   const items = scos
     .map(
@@ -30,53 +67,23 @@ export function scorm12Manifest(scos: string[], title = 'Workplace Safety'): str
         `<item identifier="item_${i}" identifierref="res_${i}"><title>${s}</title><adlcp:masteryscore>80</adlcp:masteryscore></item>`,
     )
     .join('\n      ');
-  const resources = scos
-    .map(
-      (_, i) =>
-        `<resource identifier="res_${i}" type="webcontent" adlcp:scormtype="sco" href="sco${i}/index.html"><file href="sco${i}/index.html"/></resource>`,
-    )
-    .join('\n    ');
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<manifest identifier="com.example.course12" version="1"
-  xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">
-  <metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>
-  <organizations default="org">
-    <organization identifier="org"><title>${title}</title>
-      ${items}
-    </organization>
-  </organizations>
-  <resources>
-    ${resources}
-  </resources>
-</manifest>`;
+  const resources = scos.map((_, i) => scoResource(`res_${i}`, `sco${i}/index.html`, '1.2')).join('\n    ');
+  return manifestXml({ identifier: 'com.example.course12', version: '1.2', title, items, resources });
 }
 
 export function scorm2004Manifest(scos: string[], title = 'Compliance 2004'): string {
   const items = scos
     .map((s, i) => `<item identifier="item_${i}" identifierref="res_${i}"><title>${s}</title></item>`)
     .join('\n      ');
-  const resources = scos
-    .map(
-      (_, i) =>
-        `<resource identifier="res_${i}" type="webcontent" adlcp:scormType="sco" href="sco${i}/index.html"><file href="sco${i}/index.html"/></resource>`,
-    )
-    .join('\n    ');
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<manifest identifier="com.example.course2004" version="1"
-  xmlns="http://www.imsglobal.org/xsd/imscp_v1p1" xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3"
-  xmlns:adlseq="http://www.adlnet.org/xsd/adlseq_v1p3" xmlns:adlnav="http://www.adlnet.org/xsd/adlnav_v1p3"
-  xmlns:imsss="http://www.imsglobal.org/xsd/imsss">
-  <metadata><schema>ADL SCORM</schema><schemaversion>2004 4th Edition</schemaversion></metadata>
-  <organizations default="org">
-    <organization identifier="org"><title>${title}</title>
-      ${items}
-      <imsss:sequencing><imsss:controlMode choice="false" flow="true"/></imsss:sequencing>
-    </organization>
-  </organizations>
-  <resources>
-    ${resources}
-  </resources>
-</manifest>`;
+  const resources = scos.map((_, i) => scoResource(`res_${i}`, `sco${i}/index.html`, '2004')).join('\n    ');
+  const sequencing = '<imsss:sequencing><imsss:controlMode choice="false" flow="true"/></imsss:sequencing>';
+  return manifestXml({
+    identifier: 'com.example.course2004',
+    version: '2004',
+    title,
+    items: `${items}\n      ${sequencing}`,
+    resources,
+  });
 }
 
 export function cmi5Course(aus: string[], title = 'cmi5 Course'): string {

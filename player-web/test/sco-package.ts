@@ -1,3 +1,4 @@
+import { manifestXml, scoResource } from '../../test/packages.ts';
 import { buildZip, type ZipFileSpec } from '../../test/zip-builder.ts';
 
 /*
@@ -87,35 +88,18 @@ function leaves(items: ScoSpec[]): ScoSpec[] {
 export function manifest(spec: PackageSpec): string {
   const v2004 = spec.version === '2004';
   const items = spec.items.map((i) => itemXml(i, v2004, '      ')).join('\n');
-  const scoType = v2004 ? 'adlcp:scormType' : 'adlcp:scormtype';
-  const resources = leaves(spec.items)
-    .map(
-      (s) =>
-        `<resource identifier="res_${s.id}" type="webcontent" ${scoType}="sco" href="${s.id}/index.html"><file href="${s.id}/index.html"/></resource>`,
-    )
-    .join('\n    ');
-  const head = v2004
-    ? `<manifest identifier="com.example.player" version="1" xmlns="http://www.imsglobal.org/xsd/imscp_v1p1"
-  xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_v1p3" xmlns:adlseq="http://www.adlnet.org/xsd/adlseq_v1p3"
-  xmlns:adlnav="http://www.adlnet.org/xsd/adlnav_v1p3" xmlns:imsss="http://www.imsglobal.org/xsd/imsss">
-  <metadata><schema>ADL SCORM</schema><schemaversion>2004 4th Edition</schemaversion></metadata>`
-    : `<manifest identifier="com.example.player" version="1" xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2"
-  xmlns:adlcp="http://www.adlnet.org/xsd/adlcp_rootv1p2">
-  <metadata><schema>ADL SCORM</schema><schemaversion>1.2</schemaversion></metadata>`;
   const orgSeq =
-    v2004 && spec.orgSequencing ? `<imsss:sequencing>${spec.orgSequencing}</imsss:sequencing>` : '';
-  return `<?xml version="1.0" encoding="UTF-8"?>
-${head}
-  <organizations default="org">
-    <organization identifier="org"><title>${spec.title}</title>
-${items}
-      ${orgSeq}
-    </organization>
-  </organizations>
-  <resources>
-    ${resources}
-  </resources>
-</manifest>`;
+    v2004 && spec.orgSequencing ? `\n      <imsss:sequencing>${spec.orgSequencing}</imsss:sequencing>` : '';
+  const resources = leaves(spec.items)
+    .map((s) => scoResource(`res_${s.id}`, `${s.id}/index.html`, spec.version))
+    .join('\n    ');
+  return manifestXml({
+    identifier: 'com.example.player',
+    version: spec.version,
+    title: spec.title,
+    items: `${items.trimStart()}${orgSeq}`,
+    resources,
+  });
 }
 
 /** The package's files, path → content. */
