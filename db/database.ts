@@ -20,6 +20,21 @@ export interface QueryOptions {
 /** A connection inside one transaction. SQL uses $1-style parameters on both adapters. */
 export interface Tx {
   query<R = Row>(sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>>;
+  /**
+   * Several SQL statements without parameters (values inlined as safe literals), sent in ONE round trip and
+   * run in order, each with its own snapshot (so a statement sees what committed while an earlier one waited
+   * on a lock); their results in order. As a transaction's first call, on PostgreSQL it also carries the
+   * BEGIN and SET LOCALs, which then cost no round trip of their own. Optional for test doubles: use runScript.
+   */
+  script?(statements: readonly string[]): Promise<QueryResult[]>;
+}
+
+/** tx.script, or the statements one after the other where a Tx has no script. */
+export async function runScript(tx: Tx, statements: readonly string[]): Promise<QueryResult[]> {
+  if (tx.script) return tx.script(statements);
+  const results: QueryResult[] = [];
+  for (const sql of statements) results.push(await tx.query(sql));
+  return results;
 }
 
 /**

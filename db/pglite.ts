@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import knexFactory, { type Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
-import type { Database, QueryResult, Tx } from './database.ts';
+import type { Database, QueryResult, Row, Tx } from './database.ts';
 import { setLocalSql } from './database.ts';
 import { Mutex } from './mutex.ts';
 
@@ -29,6 +29,13 @@ export async function createPgliteDatabase(options: PgliteOptions): Promise<Data
     async query<R>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
       const res = await pg.query<R>(sql, params as unknown[] | undefined);
       return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
+    },
+    async script(statements: readonly string[]): Promise<QueryResult[]> {
+      if (statements.length === 0) return [];
+      const all = await pg.exec(statements.join(';\n'));
+      return all
+        .slice(all.length - statements.length)
+        .map((r) => ({ rows: r.rows as Row[], rowCount: r.affectedRows ?? r.rows.length }));
     },
   };
 

@@ -1,7 +1,7 @@
 import knexFactory from 'knex';
 import pg from 'pg';
 import { AppError } from '../core/errors.ts';
-import type { Database, QueryOptions, QueryResult, Tx } from './database.ts';
+import type { Database, QueryOptions, QueryResult, Row, Tx } from './database.ts';
 import { setLocalSql } from './database.ts';
 
 export interface PostgresOptions {
@@ -55,34 +55,55 @@ async function connectWithRetry(pool: pg.Pool, options: PostgresOptions, which: 
   }
 }
 
-function txOf(client: pg.PoolClient): Tx {
-  return {
+/**
+ * A transaction on one pooled client. BEGIN (with the SET LOCALs) is sent with the first call, in the same
+ * round trip when that call is a script; a transaction that never queries sends nothing.
+ */
+async function inTransaction<T>(pool: pg.Pool, begin: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let begun = false;
+  let broken = false;
+  const open = async () => {
+    if (begun) return;
+    begun = true;
+    await client.query(begin);
+  };
+  const tx: Tx = {
     async query<R>(
       sql: string,
       params?: readonly unknown[],
       options?: QueryOptions,
     ): Promise<QueryResult<R>> {
+      await open();
       const values = params as unknown[] | undefined;
       const res = await (options?.prepare
         ? client.query({ name: options.prepare, text: sql, values })
         : client.query(sql, values));
       return { rows: res.rows as R[], rowCount: res.rowCount ?? res.rows.length };
     },
+    async script(statements: readonly string[]): Promise<QueryResult[]> {
+      if (statements.length === 0) return [];
+      const text = statements.join(';\n');
+      const first = !begun;
+      begun = true;
+      const res = (await client.query(first ? `${begin};\n${text}` : text)) as unknown as
+        | pg.QueryResult
+        | pg.QueryResult[];
+      const all = Array.isArray(res) ? res : [res];
+      return all
+        .slice(all.length - statements.length)
+        .map((r) => ({ rows: r.rows as Row[], rowCount: r.rowCount ?? r.rows.length }));
+    },
   };
-}
-
-async function inTransaction<T>(pool: pg.Pool, begin: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let broken = false;
   try {
-    await client.query(begin);
-    const result = await fn(txOf(client));
-    await client.query('COMMIT');
+    const result = await fn(tx);
+    if (begun) await client.query('COMMIT');
     return result;
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => {
-      broken = true;
-    });
+    if (begun)
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
     throw err;
   } finally {
     client.release(broken);

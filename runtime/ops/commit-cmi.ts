@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../../core/errors.ts';
-import type { Tx } from '../../db/database.ts';
+import { type QueryResult, runScript, type Tx } from '../../db/database.ts';
 import { agentKey } from '../../lrs/input/agent-key.ts';
 import { prepareStatement } from '../../lrs/model/prepare-statement.ts';
 import type { Json } from '../../lrs/model/statement-index.ts';
@@ -108,6 +108,8 @@ export function forgetStoredCmi(): void {
   storedCmi.clear();
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 const LOCK_ATTEMPTS_SQL = `SELECT a.id::text, a.registration_id::text, r.course_id::text, r.version, r.learner,
        a.completed_at, a.suspended_sco, a.sequencing_state,
        a.number = (SELECT max(x.number) FROM attempts x WHERE x.registration_id = a.registration_id) AS current
@@ -116,7 +118,8 @@ const LOCK_ATTEMPTS_SQL = `SELECT a.id::text, a.registration_id::text, r.course_
 
 /**
  * After the lock, in a statement of its own (a new snapshot in READ COMMITTED: it sees the commit that held the
- * lock before). $2: per SCO being committed, the seq and hash of the cached tree (or nulls).
+ * lock before). $1: the attempts; $2: per SCO being committed, the seq and hash of the cached tree (or nulls).
+ * Both are inlined as literals (runScript takes no parameters).
  */
 const READ_STATES_SQL = `SELECT s.attempt_id::text, s.sco, s.seq, s.commit_hash,
        CASE WHEN k.attempt_id IS NOT NULL AND (k.seq IS DISTINCT FROM s.seq OR k.hash IS DISTINCT FROM s.commit_hash)
@@ -229,9 +232,6 @@ export async function commitCmi(
   const timestamp = now.toISOString();
   const tenant = commits[0]?.tenant ?? '';
   const attemptIds = [...new Set(commits.map((c) => c.attemptId))].sort();
-  const attemptRows = await tx.query<AttemptRow>(LOCK_ATTEMPTS_SQL, [attemptIds], {
-    prepare: 'crest-runtime-lock-attempts',
-  });
   // The CMI of a SCO being committed is sent back only when this process does not hold the stored one: a
   // cached tree is used only if the row's seq and commit hash are the ones it was cached with (a hash names
   // the commit's content, so this holds with any number of processes). Other SCOs' rows come without CMI.
@@ -245,9 +245,20 @@ export async function commitCmi(
     const hit = storedCmi.get(`${tenant}|${key}`);
     known.set(key, { attempt_id: c.attemptId, sco: c.sco, seq: hit?.seq ?? null, hash: hit?.hash ?? null });
   }
-  const stateRows = await tx.query(READ_STATES_SQL, [attemptIds, JSON.stringify([...known.values()])], {
-    prepare: 'crest-runtime-read-states',
-  });
+  // One round trip (with BEGIN when this is the transaction's start): lock the attempts, then read their SCO
+  // states in a statement of its own, whose snapshot sees the commit that held a lock before.
+  for (const id of attemptIds)
+    if (!UUID.test(id)) throw new AppError('BAD_REQUEST', 'attemptId must be a UUID.');
+  const ids = `'{${attemptIds.join(',')}}'::uuid[]`;
+  const knownJson = Buffer.from(JSON.stringify([...known.values()]), 'utf8').toString('base64');
+  const [locked, stateRows] = await runScript(tx, [
+    LOCK_ATTEMPTS_SQL.replace('$1::uuid[]', ids),
+    READ_STATES_SQL.replace('$1::uuid[]', ids).replace(
+      '$2::jsonb',
+      `convert_from(decode('${knownJson}', 'base64'), 'UTF8')::jsonb`,
+    ),
+  ]);
+  const attemptRows = locked as unknown as QueryResult<AttemptRow>;
   const work = new Map<string, AttemptWork>();
   for (const row of attemptRows.rows) {
     const course = await loadCourseVersion(tx, tenant, row.course_id, row.version);
@@ -261,7 +272,7 @@ export async function commitCmi(
       suspendedSco: row.suspended_sco,
     });
   }
-  for (const r of stateRows.rows) {
+  for (const r of stateRows!.rows) {
     const s = toScoState(r);
     if (r.cmi === null) {
       const hit = storedCmi.get(`${tenant}|${s.attemptId}|${s.sco}`);
