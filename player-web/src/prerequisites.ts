@@ -64,21 +64,27 @@ class Parser {
   }
 
   private or(): boolean {
-    let v = this.and();
-    while (this.peek() === '|') {
-      this.take();
-      const r = this.and();
-      v = v || r;
-    }
-    return v;
+    return this.chain(
+      '|',
+      () => this.and(),
+      (a, b) => a || b,
+    );
   }
 
   private and(): boolean {
-    let v = this.unary();
-    while (this.peek() === '&') {
+    return this.chain(
+      '&',
+      () => this.unary(),
+      (a, b) => a && b,
+    );
+  }
+
+  /** `next (op next)*`, left to right; every operand is parsed, so a malformed one is always found. */
+  private chain(op: string, next: () => boolean, combine: (a: boolean, b: boolean) => boolean): boolean {
+    let v = next();
+    while (this.peek() === op) {
       this.take();
-      const r = this.unary();
-      v = v && r;
+      v = combine(v, next());
     }
     return v;
   }

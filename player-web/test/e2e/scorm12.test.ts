@@ -1,7 +1,7 @@
 import test from 'ava';
 import { oneSco } from '../sco-package.ts';
 import { eventually } from './backend.ts';
-import { fixture, withFixtures } from './golf-fixtures.ts';
+import { fixture, openGolfAtPage, reopenGolfAtPage, withFixtures } from './golf-fixtures.ts';
 import { click, inSco, openPlayer, playerState, scoFrame, waitFor } from './player-page.ts';
 import { playerSuite } from './suite.ts';
 
@@ -128,29 +128,21 @@ golf('golf 1.2 multi-SCO (18 SCOs): Continue walks SCO to SCO through the whole 
 golf(
   'golf 1.2 single SCO (basic calls) plays and resumes after the tab is closed and reopened',
   async (t) => {
-    const { page, url, registration } = await suite.open(
-      await fixture('golf-12-single-sco-basic-calls.zip'),
+    const { page, url, registration, sco } = await openGolfAtPage(
+      suite,
+      'golf-12-single-sco-basic-calls.zip',
+      3,
       t.log,
     );
-    let sco = await scoFrame(page);
-    // The golf launch page pages through its content in a nested frame; go three pages on.
-    for (let i = 0; i < 3; i++) await sco.click('#butNext');
     t.is(await inSco(sco, "API.LMSGetValue('cmi.core.lesson_location')"), '3');
     await page.close({ runBeforeUnload: true });
     await eventually(async () => {
       const s = (await suite.backend.stored(registration)).item_1;
       return s?.terminated && (s.cmi as Cmi12).core?.exit === 'suspend' ? true : undefined;
     }, 'the suspended golf session reaching the runtime');
-    const again = await openPlayer(suite.browser.context, url, t.log);
-    sco = await scoFrame(again);
-    // The golf SCO asks "resume?" (accepted by openPlayer) and reads its bookmark.
-    await again.waitForFunction(() => {
-      const f = document.querySelector('iframe#sco') as HTMLIFrameElement;
-      const w = f.contentWindow as unknown as { currentPage?: number };
-      return w?.currentPage === 3;
-    });
-    t.is(await inSco(sco, "API.LMSGetValue('cmi.core.entry')"), 'resume');
-    await again.close();
+    const again = await reopenGolfAtPage(suite, url, 3, t.log);
+    t.is(await inSco(again.sco, "API.LMSGetValue('cmi.core.entry')"), 'resume');
+    await again.page.close();
   },
 );
 

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { choiceFlow, oneSco } from '../sco-package.ts';
 import { eventually } from './backend.ts';
-import { fixture, withFixtures } from './golf-fixtures.ts';
+import { openGolfAtPage, reopenGolfAtPage, withFixtures } from './golf-fixtures.ts';
 import { click, inSco, openPlayer, playerState, scoFrame, waitFor } from './player-page.ts';
 import { playerSuite } from './suite.ts';
 
@@ -110,12 +110,12 @@ run(
 golf(
   'golf 2004 (3rd ed.): plays, honours its adl.nav.request suspendAll, and resumes where it was',
   async (t) => {
-    const { page, url, registration } = await suite.open(
-      await fixture('golf-2004-3rd-runtime-basic-calls.zip'),
+    const { page, url, registration, sco } = await openGolfAtPage(
+      suite,
+      'golf-2004-3rd-runtime-basic-calls.zip',
+      4,
       t.log,
     );
-    let sco = await scoFrame(page);
-    for (let i = 0; i < 4; i++) await sco.click('#butNext');
     t.is(await inSco(sco, "API.GetValue('cmi.location')"), '4');
     // The golf Exit button asks "save your progress?" (accepted), sets cmi.exit=suspend and
     // adl.nav.request=suspendAll, then terminates: the player must take the content away.
@@ -127,14 +127,9 @@ golf(
       return st?.terminated && (st.cmi as Cmi2004).location === '4' ? true : undefined;
     }, 'the suspended golf 2004 session reaching the runtime');
     await page.close();
-    const again = await openPlayer(suite.browser.context, url, t.log);
-    sco = await scoFrame(again);
-    await again.waitForFunction(() => {
-      const f = document.querySelector('iframe#sco') as HTMLIFrameElement;
-      return (f.contentWindow as unknown as { currentPage?: number })?.currentPage === 4;
-    });
-    t.is(await inSco(sco, "API.GetValue('cmi.entry')"), 'resume');
-    await again.close();
+    const again = await reopenGolfAtPage(suite, url, 4, t.log);
+    t.is(await inSco(again.sco, "API.GetValue('cmi.entry')"), 'resume');
+    await again.page.close();
   },
 );
 
