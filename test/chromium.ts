@@ -6,7 +6,7 @@ import type { Browser, BrowserContext } from 'playwright-core';
  * Chromium skips those tests loudly on a workstation and fails them in CI.
  */
 
-export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
   '--headless',
   '--no-sandbox',

@@ -58,7 +58,6 @@ export function checkContentOrigin(launch: Launch): void {
     fail('This course is not served from the player’s origin, so it cannot be played here.');
 }
 
-/** Loads scorm-again's dist file for the course's standard. */
 export function loadScript(src: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const s = document.createElement('script');

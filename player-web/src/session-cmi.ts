@@ -21,7 +21,6 @@ export function sessionCmi(p: Player, item: TocItem): Record<string, Any> {
   for (const k of PER_SESSION) delete session[k];
   session[names.learnerId] = p.launch.learner.id;
   session[names.learnerName] = p.launch.learner.name;
-  // "resume" after a suspend, "ab-initio" the first time.
   session.entry = p.records.entry(item.id, lastExit);
   session.credit = 'credit';
   session[names.mode] = 'normal';
