@@ -7,10 +7,21 @@ import { DEFAULT_CONTENT_TYPE } from './blob-store.ts';
 // Both values end up as HTTP headers (S3 and our own responses): CR/LF would let a caller inject headers.
 const HEADER_VALUE = /^[\x20-\x7e]{1,256}$/;
 
-export function putOptions(opts: { contentType?: string; cacheControl?: string } = {}): {
+// A caller-supplied etag: bare lowercase hex, like the ones the adapters compute.
+const ETAG = /^[0-9a-f]{1,64}$/;
+
+export function putOptions(opts: { contentType?: string; cacheControl?: string; etag?: string } = {}): {
   contentType: string;
   cacheControl: string | undefined;
+  etag: string | undefined;
 } {
+  if (opts.etag !== undefined && (typeof opts.etag !== 'string' || !ETAG.test(opts.etag))) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `Blob etag ${JSON.stringify(opts.etag)} is not allowed: use 1–64 lowercase hex digits.`,
+      { etag: opts.etag },
+    );
+  }
   const contentType = opts.contentType ?? DEFAULT_CONTENT_TYPE;
   for (const [name, value] of [
     ['contentType', contentType],
@@ -24,7 +35,7 @@ export function putOptions(opts: { contentType?: string; cacheControl?: string }
       );
     }
   }
-  return { contentType, cacheControl: opts.cacheControl };
+  return { contentType, cacheControl: opts.cacheControl, etag: opts.etag };
 }
 
 export interface RequestedRange {

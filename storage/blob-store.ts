@@ -6,7 +6,10 @@ export interface BlobInfo {
   key: string;
   size: number;
   contentType: string;
-  /** Hex, without the quotes HTTP and S3 put around it. Only an md5 of the content for single-part writes. */
+  /**
+   * Hex, without the quotes HTTP and S3 put around it. The md5 of the content for single-part writes,
+   * unless the caller supplied one to the folder store (`put`'s `etag`).
+   */
   etag: string;
   lastModified: Date;
 }
@@ -32,6 +35,13 @@ export interface BlobStore {
        * resolves. Readers see it at once all the same.
        */
       deferDurability?: boolean;
+      /**
+       * An etag the caller vouches for, so the store need not hash the bytes: 1–64 lowercase hex digits,
+       * stable for this content and different for different content at the same key (an import derives
+       * it from the CRC-32 and size it has already checked the bytes against; a version's files never
+       * change). The folder store records it as the blob's etag; S3 computes its own and ignores it.
+       */
+      etag?: string;
     },
   ): Promise<BlobInfo>;
   /**

@@ -51,6 +51,28 @@ test('folder: etag is the hex md5 of the content', async (t) => {
   t.is(put.etag, createHash('md5').update(body).digest('hex'));
 });
 
+test('folder: an etag the caller supplies is recorded instead of a hash; a malformed one is refused', async (t) => {
+  const root = await tempDir();
+  t.teardown(() => rm(root, { recursive: true, force: true }));
+  const store = createFolderBlobStore({ root });
+  const key = tenantKey('acme', 'v1', 'fox.txt');
+  const put = await store.put(key, Readable.from([Buffer.from('the quick brown fox')]), {
+    etag: '414fa3390000000013',
+    deferDurability: true,
+  });
+  t.like(put, { etag: '414fa3390000000013', size: 19 });
+  t.like(await store.head(key), { etag: '414fa3390000000013', size: 19 });
+  const got = await store.get(key);
+  t.is((await readAll(got.body)).toString(), 'the quick brown fox');
+  t.is(got.etag, '414fa3390000000013');
+  for (const etag of ['', 'ABC', '"abc"', 'a'.repeat(65), 'abc\r\n']) {
+    const err = await t.throwsAsync(store.put(tenantKey('acme', 'bad'), 'x', { etag }));
+    t.is((err as { code?: string }).code, 'VALIDATION_FAILED', etag);
+  }
+  t.is(await store.head(tenantKey('acme', 'bad')), undefined);
+  await store.flushDeferred?.();
+});
+
 test('folder: a failed write leaves no temporary or data files behind', async (t) => {
   const root = await tempDir();
   t.teardown(() => rm(root, { recursive: true, force: true }));

@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import {
   type FileHandle,
   mkdir,
@@ -35,8 +34,9 @@ import {
 /*
  * Layout under root (all on one filesystem, so rename is atomic):
  *
- *   tmp/<id>, tmp/<id>.json   writes in flight
- *   data/<id[0..2]>/<id>      content, immutable once written: one file per put
+ *   tmp/<id>.json             records in flight
+ *   data/<id[0..2]>/<id>      content, immutable once written: one file per put, written in place
+ *                             (nothing names it until its record is renamed into keys/)
  *   keys/+tenants/+acme/=a    the record for key `tenants/acme/a`: JSON naming its data file, size,
  *                             etag, content type
  *
@@ -224,6 +224,19 @@ export function createFolderBlobStore(options: FolderBlobStoreOptions): BlobStor
     }
   }
 
+  // Creates a file that must not exist yet (O_EXCL), making its folder when it is missing (the first
+  // write into one of data/'s 256 folders, or after a delete pruned it).
+  async function openNew(file: string): Promise<FileHandle> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await open(file, 'wx');
+      } catch (err) {
+        if (code(err) !== 'ENOENT' || attempt >= RETRIES) throw err;
+      }
+      await mkdir(path.dirname(file), { recursive: true });
+    }
+  }
+
   // Empty folders would otherwise pile up under keys/ and data/ as blobs come and go.
   async function prune(from: string, stopAt: string): Promise<void> {
     for (let dir = from; dir !== stopAt && dir.startsWith(stopAt); dir = path.dirname(dir)) {
@@ -298,33 +311,52 @@ export function createFolderBlobStore(options: FolderBlobStoreOptions): BlobStor
 
     async put(key, body, opts) {
       assertBlobKey(key);
-      const { contentType, cacheControl } = putOptions(opts);
+      const { contentType, cacheControl, etag } = putOptions(opts);
       const defer = opts?.deferDurability === true;
       const target = recordPath(key);
       const source: Readable = toReadable(body);
       const id = randomBytes(16).toString('hex');
-      const tmpData = path.join(tmpRoot, id);
       const tmpRecord = path.join(tmpRoot, `${id}.json`);
       const dataFile = dataPath(id);
       let committed = false;
+      // The source may fail while the data file is being opened, before the pipeline listens to it (an
+      // upload over its limit): without a listener that error would be uncaught. The pipeline still
+      // rejects with it, since it reads an errored stream's error.
+      const ignore = () => undefined;
+      source.on('error', ignore);
       try {
         await ensureRoots();
-        const hash = createHash('md5');
-        let size = 0;
-        await pipeline(
-          source,
-          async function* (chunks: AsyncIterable<unknown>) {
-            for await (const chunk of chunks) {
-              const bytes = asBuffer(chunk);
-              hash.update(bytes);
-              size += bytes.length;
-              yield bytes;
-            }
-          },
-          // flush: fsync on the descriptor that wrote it, before it closes (no second open to sync).
-          createWriteStream(tmpData, { flags: 'wx', flush: !defer }),
-        );
-        await renameIntoFolder(tmpData, dataFile);
+        // The content goes straight to its final name: no record names it until the record's rename
+        // below, so until then it is as invisible as a file in tmp/ (and a crash leaves it unreferenced,
+        // like one there). One rename per put fewer.
+        const handle = await openNew(dataFile);
+        // flush: fsync on the descriptor that wrote it, before it closes (no second open to sync).
+        const out = handle.createWriteStream({ flush: !defer });
+        let size: number;
+        let digest: string;
+        if (etag !== undefined) {
+          // The caller vouches for the etag: no hashing, no stage between the source and the file.
+          await pipeline(source, out);
+          size = out.bytesWritten;
+          digest = etag;
+        } else {
+          const hash = createHash('md5');
+          let counted = 0;
+          await pipeline(
+            source,
+            async function* (chunks: AsyncIterable<unknown>) {
+              for await (const chunk of chunks) {
+                const bytes = asBuffer(chunk);
+                hash.update(bytes);
+                counted += bytes.length;
+                yield bytes;
+              }
+            },
+            out,
+          );
+          size = counted;
+          digest = hash.digest('hex');
+        }
         if (defer) deferredFiles.add(dataFile);
         await syncDir(path.dirname(dataFile), defer);
 
@@ -332,7 +364,7 @@ export function createFolderBlobStore(options: FolderBlobStoreOptions): BlobStor
           v: 1,
           data: id,
           size,
-          etag: hash.digest('hex'),
+          etag: digest,
           contentType,
           ...(cacheControl === undefined ? {} : { cacheControl }),
           lastModified: new Date().toISOString(),
@@ -349,10 +381,11 @@ export function createFolderBlobStore(options: FolderBlobStoreOptions): BlobStor
         return toInfo(key, record);
       } catch (err) {
         source.destroy();
-        await rm(tmpData, { force: true });
         await rm(tmpRecord, { force: true });
         if (!committed) await removeData(id);
         throw err;
+      } finally {
+        source.off('error', ignore);
       }
     },
 

@@ -86,6 +86,16 @@ test('s3: a single-part etag is the hex md5 of the content', async (t) => {
   await store.delete(put.key);
 });
 
+test('s3: an etag the caller supplies is checked, then S3 keeps its own', async (t) => {
+  const store = createS3BlobStore(options());
+  const body = Buffer.from('the quick brown fox');
+  const put = await store.put(tenantKey('acme', 's3-etag', 'fox.txt'), body, { etag: '414fa339' });
+  t.is(put.etag, createHash('md5').update(body).digest('hex'));
+  await store.delete(put.key);
+  const err = await t.throwsAsync(store.put(tenantKey('acme', 's3-etag', 'bad'), body, { etag: 'XYZ' }));
+  t.is((err as { code?: string }).code, 'VALIDATION_FAILED');
+});
+
 test('s3: ping names a missing bucket and how to create it', async (t) => {
   const store = createS3BlobStore(options({ bucket: 'no-such-bucket' }));
   const err = await t.throwsAsync(store.ping());

@@ -25,7 +25,7 @@ import {
 } from '../../test/zip-builder.ts';
 import { contentTypeFor } from './content-type.ts';
 import { tableCrc32 } from './crc32.ts';
-import { extractToStore } from './extract-to-store.ts';
+import { entryEtag, extractToStore } from './extract-to-store.ts';
 import { type ArchiveLimits, inspectArchive } from './inspect-archive.ts';
 
 const PREFIX = 'tenants/acme/courses/c1/v1/';
@@ -137,6 +137,24 @@ test('extracts files with their content and skips directory entries', async (t) 
   t.is((await readBlob(box.store, `${PREFIX}content/index.html`)).toString(), '<h1>hi</h1>');
   t.is((await readBlob(box.store, `${PREFIX}content/blank.txt`)).length, 0);
   t.deepEqual((await keysUnder(box.store, PREFIX)).length, 4);
+});
+
+test('each file is stored with an etag made of its CRC-32 and size', async (t) => {
+  const box = await sandbox(t);
+  const clip = randomBytes(70_000);
+  const zip = await buildZip([
+    { path: 'index.html', data: '<h1>hi</h1>' },
+    { path: 'other.html', data: '<h1>ho</h1>' },
+    { path: 'clip.bin', data: clip, compress: false },
+  ]);
+  await importZip(t, box, zip);
+  const etag = async (p: string) => (await box.store.head(`${PREFIX}${p}`))!.etag;
+  const expected = (data: Buffer) =>
+    tableCrc32(data).toString(16).padStart(8, '0') + data.length.toString(16).padStart(12, '0');
+  t.is(await etag('index.html'), expected(Buffer.from('<h1>hi</h1>')));
+  t.is(await etag('clip.bin'), expected(clip));
+  t.not(await etag('index.html'), await etag('other.html'));
+  t.is(entryEtag({ crc32: 0xffffffff, size: 0 }), 'ffffffff000000000000');
 });
 
 test('stores each file with the Content-Type of its extension', async (t) => {

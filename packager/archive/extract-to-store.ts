@@ -159,7 +159,13 @@ async function runPlan(
       if (failure) guard.destroy(new Error('Extraction aborted: another file failed.'));
       // Nothing reads the prefix before the caller records the version, so each file need not be
       // durable on its own: one flush at the end (below) replaces an fsync per file and folder.
-      await store.put(write.key, guard, { contentType: write.contentType, deferDurability: true });
+      // The etag comes from the CRC-32 and size the guard holds the bytes to (the put commits only
+      // once they matched), so the store need not hash the content a second time.
+      await store.put(write.key, guard, {
+        contentType: write.contentType,
+        deferDurability: true,
+        etag: entryEtag(write.file),
+      });
     } catch (err) {
       // The guard's own reason (lying size, bad CRC, corrupt data) beats however the store reworded it.
       throw guard.errored ?? err;
@@ -205,6 +211,15 @@ async function runPlan(
     );
   }
   throw error;
+}
+
+/**
+ * A stored file's etag: its CRC-32 and size, as hex. It changes with the content as far as an etag must:
+ * a version's files never change (a re-upload is a new version, under a new prefix), and two contents
+ * at one key would need the same size and CRC-32 to collide.
+ */
+export function entryEtag(file: Pick<CentralFile, 'crc32' | 'size'>): string {
+  return (file.crc32 >>> 0).toString(16).padStart(8, '0') + file.size.toString(16).padStart(12, '0');
 }
 
 async function openRaw(zip: yauzl.ZipFile, file: CentralFile): Promise<Readable> {
