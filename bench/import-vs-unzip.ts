@@ -3,6 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { IMPORT_ENV, IMPORT_NODE_FLAGS } from '../server/import-process.ts';
 import type { ImportChildResult } from './import-child.ts';
 import { busyNow } from './machine.ts';
 import { type MeasuredRun, runMeasured } from './measured-process.ts';
@@ -75,6 +76,8 @@ export async function runImportVsUnzip(ctx: ScenarioContext): Promise<ScenarioRe
       const crest = await runMeasured(
         process.execPath,
         [
+          // Started the way `crest import` starts its import process (server/import-process.ts).
+          ...IMPORT_NODE_FLAGS,
           '--import',
           'tsx',
           path.join(ROOT, 'bench', 'import-child.ts'),
@@ -83,7 +86,7 @@ export async function runImportVsUnzip(ctx: ScenarioContext): Promise<ScenarioRe
           db.url,
           `bench${round}`,
         ],
-        { cwd: ROOT, maxSeconds: 600 },
+        { cwd: ROOT, maxSeconds: 600, env: { ...process.env, ...IMPORT_ENV } },
       );
       const line = crest.stdout.trim().split('\n').pop() ?? '';
       if (crest.code !== 0 || !line.startsWith('{'))

@@ -4,4 +4,7 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../server/cli.ts');
+// `crest import` runs in a process of its own, started with the V8 and malloc settings that keep an
+// import's memory bounded (server/import-process.ts); every other command runs here.
+const { relaunchForImport } = await import('../server/import-process.ts');
+if (!relaunchForImport()) await import('../server/cli.ts');
