@@ -4,7 +4,6 @@ import {
   mkdir,
   open,
   readdir,
-  readFile,
   rename,
   rm,
   rmdir,
@@ -12,7 +11,7 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   asBuffer,
@@ -57,10 +56,14 @@ const DIR_MARK = '+';
 const BLOB_MARK = '=';
 // Attempts when a concurrent overwrite/delete/prune moves things under us; each retry sees newer state.
 const RETRIES = 5;
+// A v2 key file ends with its record: JSON, then its byte length (uint32 BE) and these 4 bytes.
+const MAGIC = 'CRB2';
+const FOOTER_BYTES = 8;
 
 interface BlobRecord {
-  v: 1;
-  data: string;
+  v: 1 | 2;
+  /** v1: the data file holding the content. Absent in v2, where the content is in the record's own file. */
+  data?: string;
   size: number;
   etag: string;
   contentType: string;
@@ -137,18 +140,42 @@ export function createFolderBlobStore(options: FolderBlobStoreOptions): BlobStor
 
   const dataPath = (id: string) => path.join(dataRoot, id.slice(0, 2), id);
 
-  async function readRecord(file: string): Promise<BlobRecord | undefined> {
-    let text: string;
+  // The record of the key file `file` opened as `handle`: a v2 file ends with its record (JSON, its
+  // length, MAGIC) after the content; anything else is a v1 JSON record. Undefined for a folder.
+  async function recordOf(handle: FileHandle, file: string): Promise<BlobRecord | undefined> {
+    const stat = await handle.stat();
+    if (!stat.isFile()) return undefined;
+    let text: string | undefined;
+    if (stat.size >= FOOTER_BYTES) {
+      const footer = Buffer.alloc(FOOTER_BYTES);
+      await handle.read(footer, 0, FOOTER_BYTES, stat.size - FOOTER_BYTES);
+      const length = footer.readUInt32BE(0);
+      if (footer.toString('latin1', 4) === MAGIC && length <= stat.size - FOOTER_BYTES) {
+        const json = Buffer.alloc(length);
+        await handle.read(json, 0, length, stat.size - FOOTER_BYTES - length);
+        text = json.toString('utf8');
+      }
+    }
+    text ??= await handle.readFile('utf8');
     try {
-      text = await readFile(file, 'utf8');
+      return JSON.parse(text) as BlobRecord;
+    } catch (err) {
+      throw new Error(`Blob record ${file} is not valid JSON; the blob folder is damaged.`, { cause: err });
+    }
+  }
+
+  async function readRecord(file: string): Promise<BlobRecord | undefined> {
+    let handle: FileHandle;
+    try {
+      handle = await open(file, 'r');
     } catch (err) {
       if (isMissing(err) || code(err) === 'EISDIR') return undefined;
       throw err;
     }
     try {
-      return JSON.parse(text) as BlobRecord;
-    } catch (err) {
-      throw new Error(`Blob record ${file} is not valid JSON; the blob folder is damaged.`, { cause: err });
+      return await recordOf(handle, file);
+    } finally {
+      await handle.close();
     }
   }
 
@@ -262,7 +289,7 @@ export function createFolderBlobStore(options: FolderBlobStoreOptions): BlobStor
       if (!record) return false;
       await unlink(file);
       await fsyncDir(path.dirname(file));
-      await removeData(record.data);
+      if (record.data !== undefined) await removeData(record.data);
       await prune(path.dirname(file), keysRoot);
       return true;
     });
@@ -316,73 +343,87 @@ export function createFolderBlobStore(options: FolderBlobStoreOptions): BlobStor
       const target = recordPath(key);
       const source: Readable = toReadable(body);
       const id = randomBytes(16).toString('hex');
-      const tmpRecord = path.join(tmpRoot, `${id}.json`);
-      const dataFile = dataPath(id);
+      // A deferred put writes one v2 file (content, then its record) and renames it into keys/; any
+      // other put writes the content to data/ and a v1 record naming it (so localFile can name a file
+      // holding exactly the blob's bytes).
+      const tmpFile = path.join(tmpRoot, defer ? id : `${id}.json`);
+      const dataFile = defer ? undefined : dataPath(id);
       let committed = false;
-      // The source may fail while the data file is being opened, before the pipeline listens to it (an
-      // upload over its limit): without a listener that error would be uncaught. The pipeline still
-      // rejects with it, since it reads an errored stream's error.
+      // The source may fail while a file is being opened, before the pipeline listens to it (an upload
+      // over its limit): without a listener that error would be uncaught. The pipeline still rejects
+      // with it, since it reads an errored stream's error.
       const ignore = () => undefined;
       source.on('error', ignore);
       try {
         await ensureRoots();
-        // The content goes straight to its final name: no record names it until the record's rename
-        // below, so until then it is as invisible as a file in tmp/ (and a crash leaves it unreferenced,
-        // like one there). One rename per put fewer.
-        const handle = await openNew(dataFile);
-        // flush: fsync on the descriptor that wrote it, before it closes (no second open to sync).
-        const out = handle.createWriteStream({ flush: !defer });
-        let size: number;
-        let digest: string;
-        if (etag !== undefined) {
-          // The caller vouches for the etag: no hashing, no stage between the source and the file.
-          await pipeline(source, out);
-          size = out.bytesWritten;
-          digest = etag;
-        } else {
-          const hash = createHash('md5');
-          let counted = 0;
-          await pipeline(
-            source,
-            async function* (chunks: AsyncIterable<unknown>) {
-              for await (const chunk of chunks) {
-                const bytes = asBuffer(chunk);
-                hash.update(bytes);
-                counted += bytes.length;
-                yield bytes;
+        // v1 content goes straight to its final name: no record names it until the record's rename
+        // below, so until then it is as invisible as a file in tmp/ (and a crash leaves it
+        // unreferenced, like one there).
+        const handle = dataFile ? await openNew(dataFile) : await open(tmpFile, 'wx');
+        // Without a caller's etag, the md5 of the bytes; with one (it vouches for it), no hashing.
+        const hash = etag === undefined ? createHash('md5') : undefined;
+        let size = 0;
+        try {
+          // Written through the descriptor by hand, not a WriteStream: it stays open after the content,
+          // so that a v2 file gets its record appended and a v1 data file is fsynced on it.
+          await pipeline(source, async (chunks: AsyncIterable<unknown>) => {
+            for await (const chunk of chunks) {
+              const bytes = asBuffer(chunk);
+              hash?.update(bytes);
+              for (let done = 0; done < bytes.length; ) {
+                const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, size + done);
+                done += bytesWritten;
               }
-            },
-            out,
-          );
-          size = counted;
-          digest = hash.digest('hex');
+              size += bytes.length;
+            }
+          });
+        } catch (err) {
+          await handle.close();
+          throw err;
         }
-        if (defer) deferredFiles.add(dataFile);
-        await syncDir(path.dirname(dataFile), defer);
-
+        const digest = etag ?? hash!.digest('hex');
         const record: BlobRecord = {
-          v: 1,
-          data: id,
+          v: defer ? 2 : 1,
+          ...(defer ? {} : { data: id }),
           size,
           etag: digest,
           contentType,
           ...(cacheControl === undefined ? {} : { cacheControl }),
           lastModified: new Date().toISOString(),
         };
-        await writeFile(tmpRecord, JSON.stringify(record), { flag: 'wx', flush: !defer });
+        if (defer) {
+          const json = Buffer.from(JSON.stringify(record), 'utf8');
+          const footer = Buffer.alloc(FOOTER_BYTES);
+          footer.writeUInt32BE(json.length, 0);
+          footer.write(MAGIC, 4, 'latin1');
+          const tail = Buffer.concat([json, footer]);
+          try {
+            await handle.write(tail, 0, tail.length, size);
+          } finally {
+            await handle.close();
+          }
+        } else {
+          try {
+            await handle.sync();
+          } finally {
+            await handle.close();
+          }
+          await syncDir(path.dirname(dataFile!), false);
+          await writeFile(tmpFile, JSON.stringify(record), { flag: 'wx', flush: true });
+        }
         await withKeyLock(key, async () => {
           const previous = await readRecord(target);
-          await renameIntoFolder(tmpRecord, target);
+          await renameIntoFolder(tmpFile, target);
           committed = true;
           if (defer) deferredFiles.add(target);
           await syncDir(path.dirname(target), defer);
-          if (previous) await removeData(previous.data);
+          if (previous?.data !== undefined) await removeData(previous.data);
         });
         return toInfo(key, record);
       } catch (err) {
         source.destroy();
-        await rm(tmpRecord, { force: true });
-        if (!committed) await removeData(id);
+        await rm(tmpFile, { force: true });
+        if (!committed && !defer) await removeData(id);
         throw err;
       } finally {
         source.off('error', ignore);
@@ -394,27 +435,57 @@ export function createFolderBlobStore(options: FolderBlobStoreOptions): BlobStor
       const wanted = requestedRange(key, opts?.range);
       const file = recordPath(key);
       for (let attempt = 1; attempt <= RETRIES; attempt++) {
-        const record = await readRecord(file);
-        if (!record) break;
-        let handle: FileHandle;
+        // The key file is read through one descriptor: a v2 blob's record and content come from it,
+        // so an overwrite (a rename over it) can't mix an old record with new bytes.
+        let keyHandle: FileHandle;
         try {
-          handle = await open(dataPath(record.data), 'r');
+          keyHandle = await open(file, 'r');
         } catch (err) {
-          if (code(err) === 'ENOENT') continue; // overwritten or deleted since we read the record
+          if (isMissing(err) || code(err) === 'EISDIR') break;
           throw err;
         }
-        const info = toInfo(key, record);
-        if (!wanted) {
-          return { ...info, body: handle.createReadStream() } satisfies BlobBody;
-        }
-        let range: { start: number; end: number };
+        let record: BlobRecord | undefined;
         try {
-          range = resolveRange(key, wanted, record.size);
+          record = await recordOf(keyHandle, file);
+        } catch (err) {
+          await keyHandle.close();
+          throw err;
+        }
+        if (!record) {
+          await keyHandle.close();
+          break;
+        }
+        let handle: FileHandle;
+        if (record.data === undefined) {
+          handle = keyHandle;
+        } else {
+          await keyHandle.close();
+          try {
+            handle = await open(dataPath(record.data), 'r');
+          } catch (err) {
+            if (code(err) === 'ENOENT') continue; // overwritten or deleted since we read the record
+            throw err;
+          }
+        }
+        const info = toInfo(key, record);
+        let range: { start: number; end: number } | undefined;
+        try {
+          range = wanted && resolveRange(key, wanted, record.size);
         } catch (err) {
           await handle.close();
           throw err;
         }
-        return { ...info, body: handle.createReadStream(range), range } satisfies BlobBody;
+        if (record.size === 0) {
+          // An empty v2 blob's file holds only its record: nothing of it is content.
+          await handle.close();
+          return { ...info, body: Readable.from([]) } satisfies BlobBody;
+        }
+        const span = range ?? { start: 0, end: record.size - 1 };
+        return {
+          ...info,
+          body: handle.createReadStream(span),
+          ...(range ? { range } : {}),
+        } satisfies BlobBody;
       }
       throw notFound(key);
     },
@@ -444,7 +515,8 @@ export function createFolderBlobStore(options: FolderBlobStoreOptions): BlobStor
     async localFile(key) {
       assertBlobKey(key);
       const record = await readRecord(recordPath(key));
-      return record && dataPath(record.data);
+      // A v2 blob shares its file with its record: no file holds exactly its bytes.
+      return record?.data === undefined ? undefined : dataPath(record.data);
     },
 
     flushDeferred() {
