@@ -128,10 +128,11 @@ export async function runImportVsUnzip(ctx: ScenarioContext): Promise<ScenarioRe
     '',
     `A synthetic SCORM 1.2 package generated into \`.tmp/bench/\` (never committed): ${describeSpec(spec)}; ` +
       `${MiB(pkg.bytes)} zipped, ${n0(pkg.files)} files, ${MiB(pkg.uncompressedBytes)} unpacked. ` +
-      '`unzip -q` of the same file into a local folder is the floor. Crest runs in a process of its own what `crest import FILE` ' +
-      'does offline: `startImport` streams the file into the folder BlobStore (the upload), then `runImport` (the import job ' +
+      '`unzip -q` of the same file into a local folder is the floor. Crest runs in a process of its own, started the way ' +
+      `\`crest import\` starts its import process (\`${[...IMPORT_NODE_FLAGS, ...Object.entries(IMPORT_ENV).map(([k, v]) => `${k}=${v}`)].join(' ')}\`), ` +
+      'what `crest import FILE` does offline: `startImport` streams the file into the folder BlobStore (the upload), then `runImport` (the import job ' +
       'a worker runs) reads it where the store keeps it, inspects the central directory, validates the manifest, extracts every ' +
-      'file into the BlobStore (size and CRC-checked; every file and folder fsynced once at the end, before the version is recorded) and records the version in ' +
+      'file into the BlobStore (size and CRC-checked, the etag taken from the CRC-32 and size; content and record in one file per blob; every file and folder fsynced once at the end, before the version is recorded) and records the version in ' +
       'PostgreSQL. Every run starts on an empty output folder after `sync`; two runs of each, interleaved, best of each ' +
       'below. unzip does not fsync, so part of its writing is still in the page cache when it exits.',
     '',
