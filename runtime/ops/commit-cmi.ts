@@ -137,7 +137,7 @@ const DOCUMENT_CONFLICT = `(kind, activity_iri, agent_key, (coalesce(registratio
  * Every write of a group in one SQL statement (one round trip): the SCO states, the attempts, the suspend_data
  * State documents (xAPI SCORM Profile §6; LRS conventions: bytes as sent, ETag = SHA-1 hex, as putSuspendData
  * writes them) with their bodies taken from the SCO state rows, and the statements (lrs/ops
- * statementInsertCtes, from $5). Returns how many statements and documents were written.
+ * statementInsertCtes, $5–$10); $11 the attempts' ids. Returns how many statements and documents were written.
  */
 const WRITE_COMMITS_SQL = `WITH ss AS (
        INSERT INTO sco_states (attempt_id, sco, seq, commit_hash, cmi, completion, success, score_scaled,
@@ -162,7 +162,8 @@ const WRITE_COMMITS_SQL = `WITH ss AS (
        FROM jsonb_to_recordset($2::jsonb) AS r(id uuid, completion text, success text, score numeric,
          total_seconds numeric, completed_at timestamptz, suspended_sco text, has_sequencing_state boolean,
          sequencing_state jsonb)
-       WHERE a.id = r.id
+       -- The ids again as an array: joined to the recordset alone, the planner hashes the whole attempts table.
+       WHERE a.id = r.id AND a.id = ANY($11::uuid[])
      ), sd AS (
        INSERT INTO documents (kind, activity_iri, agent_key, registration, doc_id, content_type, body, etag)
        SELECT 'state', d.activity_iri, d.agent_key, d.registration, $4, 'text/plain; charset=utf-8',
@@ -446,6 +447,7 @@ export async function commitCmi(
         JSON.stringify(docs),
         SUSPEND_DATA_STATE_ID,
         ...statementInsertParams(fast ? [request] : []),
+        dirty.map((w) => w.row.id),
       ],
       { prepare: 'crest-runtime-write-commits' },
     );
