@@ -27,9 +27,10 @@ forEachDatabase(
     test.serial(`${name}: a statement after a lock wait sees what committed meanwhile`, async (t) => {
       if (db().kind === 'pglite') return t.pass('one session: no lock waits');
       await db().ownerTransaction((tx) =>
-        tx.query(
-          'CREATE TABLE IF NOT EXISTS public.script_lock (id int PRIMARY KEY); CREATE TABLE IF NOT EXISTS public.script_seen (v int)',
-        ),
+        runScript(tx, [
+          'CREATE TABLE IF NOT EXISTS public.script_lock (id int PRIMARY KEY)',
+          'CREATE TABLE IF NOT EXISTS public.script_seen (v int)',
+        ]),
       );
       await db().ownerTransaction((tx) =>
         tx.query('INSERT INTO public.script_lock VALUES (1) ON CONFLICT DO NOTHING'),
@@ -61,7 +62,7 @@ forEachDatabase(
       const [, seen] = await second;
       t.deepEqual(seen!.rows, [{ n: 1 }]);
       await db().ownerTransaction((tx) =>
-        tx.query('DROP TABLE public.script_lock; DROP TABLE public.script_seen'),
+        runScript(tx, ['DROP TABLE public.script_lock', 'DROP TABLE public.script_seen']),
       );
     });
   },
