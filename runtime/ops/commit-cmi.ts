@@ -135,9 +135,12 @@ const DOCUMENT_CONFLICT = `(kind, activity_iri, agent_key, (coalesce(registratio
 
 /**
  * Every write of a group in one SQL statement (one round trip): the SCO states, the attempts, the suspend_data
- * State documents (xAPI SCORM Profile §6; LRS conventions: bytes as sent, ETag = SHA-1 hex, as putSuspendData
- * writes them) with their bodies taken from the SCO state rows, and the statements (lrs/ops
- * statementInsertCtes, $5–$10); $11 the attempts' ids. Returns how many statements and documents were written.
+ * State documents and the statements (lrs/ops statementInsertCtes, $5–$10); $11 the attempts' ids. The State
+ * documents follow the LRS's conventions (bytes as sent, Content-Type, ETag = SHA-1 hex of the bytes), so GET
+ * /xapi/activities/state serves them like any other; their bodies are taken from the SCO state rows written here.
+ * lrs/ops putDocument would cost two round trips per document, with precondition checks these documents never
+ * need: the runtime is their only writer, inside the attempt lock its commit holds. Returns how many statements
+ * and documents were written.
  */
 const WRITE_COMMITS_SQL = `WITH ss AS (
        INSERT INTO sco_states (attempt_id, sco, seq, commit_hash, cmi, completion, success, score_scaled,
