@@ -228,6 +228,34 @@ test.serial('folder: deferred writes are readable at once and fsynced by flushDe
   t.is(syncs, after, 'a second flush has nothing left to do');
 });
 
+test.serial(
+  'folder: flushing many deferred writes syncs the filesystem once instead of each file (Linux)',
+  async (t) => {
+    const root = await tempDir();
+    t.teardown(() => rm(root, { recursive: true, force: true }));
+    const store = createFolderBlobStore({ root });
+    await store.ping();
+    const probe = await open(path.join(root, 'tmp'), 'r');
+    const proto = Object.getPrototypeOf(probe) as { sync(): Promise<void> };
+    await probe.close();
+    const realSync = proto.sync;
+    let syncs = 0;
+    proto.sync = function (this: unknown) {
+      syncs++;
+      return realSync.call(this);
+    };
+    t.teardown(() => {
+      proto.sync = realSync;
+    });
+    const keys = Array.from({ length: 70 }, (_, i) => tenantKey('acme', 'courses', 'c1', 'v1', `f${i}.js`));
+    for (const key of keys) await store.put(key, `content of ${key}`, { deferDurability: true });
+    await store.flushDeferred!();
+    if (process.platform === 'linux') t.is(syncs, 0, 'one syncfs, no fsync per file');
+    else t.true(syncs >= 70);
+    t.is((await readAll((await store.get(keys[69]!)).body)).toString(), `content of ${keys[69]}`);
+  },
+);
+
 test('folder: localFile names the file holding a blob’s bytes, and nothing for a missing key', async (t) => {
   const root = await tempDir();
   t.teardown(() => rm(root, { recursive: true, force: true }));

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   type FileHandle,
@@ -59,6 +60,8 @@ const RETRIES = 5;
 // A v2 key file ends with its record: JSON, then its byte length (uint32 BE) and these 4 bytes.
 const MAGIC = 'CRB2';
 const FOOTER_BYTES = 8;
+// From this many deferred files on, flushDeferred syncs the whole filesystem once (syncFilesystem).
+const SYNCFS_FILES = 64;
 
 interface BlobRecord {
   v: 1 | 2;
@@ -100,6 +103,20 @@ async function fsyncDir(dir: string): Promise<void> {
     // the rename is still atomic there, only less durable.
     if (!['ENOENT', 'EINVAL', 'EISDIR', 'EPERM'].includes(code(err) ?? '')) throw err;
   }
+}
+
+/**
+ * syncfs(2) of the filesystem holding `dir`, through coreutils' `sync --file-system` (Node has no
+ * binding): every dirty file and folder written back and the journal committed once, where an fsync per
+ * file commits it again and again. It also flushes what other processes wrote to that filesystem. Resolves
+ * false where that is not available or it failed: the caller then fsyncs file by file, which reports
+ * an I/O error itself.
+ */
+function syncFilesystem(dir: string): Promise<boolean> {
+  if (process.platform !== 'linux') return Promise.resolve(false);
+  return new Promise((resolve) => {
+    execFile('sync', ['--file-system', dir], (err) => resolve(!err));
+  });
 }
 
 export function createFolderBlobStore(options: FolderBlobStoreOptions): BlobStore {
@@ -200,14 +217,14 @@ export function createFolderBlobStore(options: FolderBlobStoreOptions): BlobStor
 
   let flushing: Promise<void> = Promise.resolve();
   async function flushNow(): Promise<void> {
-    // Files first, then the folders whose entries name them. Most were written back and committed
-    // by the journal while the rest were being written, so these fsyncs are mostly cheap; deferring
-    // also turns one folder fsync per file into one per folder.
+    // Many files (an import): one syncfs. Otherwise files first, then the folders whose entries name
+    // them; deferring turns one folder fsync per file into one per folder.
     const files = [...deferredFiles];
     const dirs = [...deferredDirs];
     deferredFiles.clear();
     deferredDirs.clear();
     try {
+      if (files.length >= SYNCFS_FILES && (await syncFilesystem(root))) return;
       await mapLimit(files, 8, async (file) => {
         try {
           await fsyncFile(file);
