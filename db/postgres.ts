@@ -63,6 +63,8 @@ async function inTransaction<T>(pool: pg.Pool, begin: string, fn: (tx: Tx) => Pr
   const client = await pool.connect();
   let begun = false;
   let broken = false;
+  const stream = () =>
+    (client as unknown as { connection?: { stream?: { cork(): void; uncork(): void } } }).connection?.stream;
   const open = async () => {
     if (begun) return;
     begun = true;
@@ -76,9 +78,16 @@ async function inTransaction<T>(pool: pg.Pool, begin: string, fn: (tx: Tx) => Pr
     ): Promise<QueryResult<R>> {
       await open();
       const values = params as unknown[] | undefined;
-      const res = await (options?.prepare
+      // pg writes an extended-protocol query as 4–5 messages (parse, bind, describe, execute, sync), each its own
+      // socket write: corked, they leave in one syscall and wake PostgreSQL once. The query is submitted
+      // synchronously when the client is idle, as it is inside a transaction.
+      const socket = stream();
+      socket?.cork();
+      const pending = options?.prepare
         ? client.query({ name: options.prepare, text: sql, values })
-        : client.query(sql, values));
+        : client.query(sql, values);
+      socket?.uncork();
+      const res = await pending;
       return { rows: res.rows as R[], rowCount: res.rowCount ?? res.rows.length };
     },
     async script(statements: readonly string[]): Promise<QueryResult[]> {
