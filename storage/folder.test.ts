@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -250,8 +251,15 @@ test.serial(
     const keys = Array.from({ length: 70 }, (_, i) => tenantKey('acme', 'courses', 'c1', 'v1', `f${i}.js`));
     for (const key of keys) await store.put(key, `content of ${key}`, { deferDurability: true });
     await store.flushDeferred!();
-    if (process.platform === 'linux') t.is(syncs, 0, 'one syncfs, no fsync per file');
-    else t.true(syncs >= 70);
+    // Where coreutils' sync --file-system is missing (or not Linux), the fsyncs stand in for it.
+    let syncfs = process.platform === 'linux';
+    try {
+      execFileSync('sync', ['--file-system', root]);
+    } catch {
+      syncfs = false;
+    }
+    if (syncfs) t.is(syncs, 0, 'one syncfs, no fsync per file');
+    else t.true(syncs >= 70, `${syncs} fsyncs`);
     t.is((await readAll((await store.get(keys[69]!)).body)).toString(), `content of ${keys[69]}`);
   },
 );
