@@ -6,6 +6,7 @@ import { ID as F, runCommitRate } from './commit-rate.ts';
 import { ID as E, runContentGet } from './content-get.ts';
 import { ID as C, runFilteredGet } from './filtered-get.ts';
 import { ID as D, runImportVsUnzip } from './import-vs-unzip.ts';
+import { ID as G, runLaunchPaint } from './launch-paint.ts';
 import { machineInfo, waitForQuiet } from './machine.ts';
 import { type ScenarioContext, type ScenarioReport, writeResults } from './results.ts';
 import { ADMIN_URL } from './scratch-db.ts';
@@ -13,7 +14,7 @@ import { ID as B, runSinglePostVsNodeHttp } from './single-post-vs-node-http.ts'
 
 /**
  * Runs every scenario, or the ones named (`batch-vs-copy`, `single-post-vs-node-http`, `filtered-get`,
- * `import`, `content-get`, `commit-rate`, or a–f), and rewrites the sections of bench/RESULTS.md that ran after each one.
+ * `import`, `content-get`, `commit-rate`, `launch-paint`, or a–g), and rewrites the sections of bench/RESULTS.md that ran after each one.
  */
 const SCENARIOS: Record<string, { letter: string; run: (ctx: ScenarioContext) => Promise<ScenarioReport> }> =
   {
@@ -23,6 +24,7 @@ const SCENARIOS: Record<string, { letter: string; run: (ctx: ScenarioContext) =>
     [D]: { letter: 'd', run: runImportVsUnzip },
     [E]: { letter: 'e', run: runContentGet },
     [F]: { letter: 'f', run: runCommitRate },
+    [G]: { letter: 'g', run: runLaunchPaint },
   };
 const ORDER = Object.keys(SCENARIOS);
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -51,7 +53,7 @@ function pick(args: string[]): string[] {
   if (args.length === 0) return ORDER;
   return args.map((a) => {
     const id = ORDER.find((k) => k === a || SCENARIOS[k]!.letter === a.toLowerCase());
-    if (!id) throw new Error(`Unknown scenario "${a}". Choose from: ${ORDER.join(', ')} (or a–f).`);
+    if (!id) throw new Error(`Unknown scenario "${a}". Choose from: ${ORDER.join(', ')} (or a–g).`);
     return id;
   });
 }

@@ -76,3 +76,25 @@ export function inSco<T = unknown>(frame: Frame, code: string): Promise<T> {
 export function click(page: Page, id: 'previous' | 'continue' | 'suspendAll' | 'exitAll'): Promise<void> {
   return page.click(`#${id}`);
 }
+
+/**
+ * Launch page → first SCO frame: `loaded` as the player records it, and `painted`, the SCO document's
+ * first-contentful-paint put on the launch page's clock (both timeOrigins are on the same wall clock).
+ */
+export async function launchToFirstPaint(page: Page): Promise<{ loaded: number; painted: number | null }> {
+  await scoFrame(page);
+  await page.waitForFunction(() => {
+    const w = (document.getElementById('sco') as HTMLIFrameElement).contentWindow!;
+    return w.performance.getEntriesByType('paint').some((e) => e.name === 'first-contentful-paint');
+  });
+  return page.evaluate(() => {
+    const w = (document.getElementById('sco') as HTMLIFrameElement).contentWindow!;
+    const fcp = w.performance.getEntriesByType('paint').find((e) => e.name === 'first-contentful-paint');
+    const s = (window as unknown as { __crestPlayer: { state: { firstFrameMs: number } } }).__crestPlayer
+      .state;
+    return {
+      loaded: s.firstFrameMs,
+      painted: fcp ? Math.round(w.performance.timeOrigin + fcp.startTime - performance.timeOrigin) : null,
+    };
+  });
+}

@@ -1,9 +1,8 @@
 import test from 'ava';
-import type { Page } from 'playwright-core';
 import { browserTest, openBrowser } from '../browser.ts';
 import { packageZip } from '../sco-package.ts';
 import { type Backend, startBackend } from './backend.ts';
-import { openPlayer, scoFrame } from './player-page.ts';
+import { launchToFirstPaint, openPlayer } from './player-page.ts';
 
 /*
  * Launch page → first SCO frame painted, recorded in the test output and never asserted: timing on a
@@ -21,24 +20,6 @@ test.after.always(async () => {
   await backend?.close();
 });
 
-async function firstPaintMs(page: Page): Promise<{ loaded: number; painted: number | null }> {
-  await scoFrame(page);
-  await page.waitForFunction(() => {
-    const w = (document.getElementById('sco') as HTMLIFrameElement).contentWindow!;
-    return w.performance.getEntriesByType('paint').some((e) => e.name === 'first-contentful-paint');
-  });
-  return page.evaluate(() => {
-    const w = (document.getElementById('sco') as HTMLIFrameElement).contentWindow!;
-    const fcp = w.performance.getEntriesByType('paint').find((e) => e.name === 'first-contentful-paint');
-    const s = (window as unknown as { __crestPlayer: { state: { firstFrameMs: number } } }).__crestPlayer
-      .state;
-    return {
-      loaded: s.firstFrameMs,
-      painted: fcp ? Math.round(w.performance.timeOrigin + fcp.startTime - performance.timeOrigin) : null,
-    };
-  });
-}
-
 run('launch page → first SCO frame painted (recorded, not asserted)', async (t) => {
   const course = await backend.addCourse(
     await packageZip({ version: '2004', title: 'Timing', items: [{ id: 'only', title: 'Only SCO' }] }),
@@ -48,12 +29,12 @@ run('launch page → first SCO frame painted (recorded, not asserted)', async (t
   let browser = await openBrowser();
   try {
     const first = await openPlayer(browser.context, (await backend.launch(course)).url);
-    const cold = await firstPaintMs(first);
+    const cold = await launchToFirstPaint(first);
     rows.push(`cold server + cold browser cache: painted ${cold.painted} ms (frame load ${cold.loaded} ms)`);
     await first.close();
     for (let i = 1; i <= 3; i++) {
       const page = await openPlayer(browser.context, (await backend.launch(course)).url);
-      const warm = await firstPaintMs(page);
+      const warm = await launchToFirstPaint(page);
       rows.push(`warm browser cache, run ${i}: painted ${warm.painted} ms (frame load ${warm.loaded} ms)`);
       await page.close();
     }
@@ -64,7 +45,7 @@ run('launch page → first SCO frame painted (recorded, not asserted)', async (t
     browser = await openBrowser();
     try {
       const page = await openPlayer(browser.context, (await backend.launch(course)).url);
-      const c = await firstPaintMs(page);
+      const c = await launchToFirstPaint(page);
       rows.push(
         `cold browser cache (new profile), run ${i}: painted ${c.painted} ms (frame load ${c.loaded} ms)`,
       );
