@@ -3,7 +3,16 @@ import { type CrestProcess, startCrest } from './crest-process.ts';
 import { type LoadSummary, runLoad } from './load.ts';
 import { type CpuShare, cpuAccount, cpuVerdict, formatCpu, quietly } from './machine.ts';
 import { formatWaits, sampleWaits, type WaitShare } from './pg-waits.ts';
-import { ms, n0, n2, pass, type ScenarioContext, type ScenarioReport, table } from './results.ts';
+import {
+  latencyCells,
+  ms,
+  n0,
+  n2,
+  pass,
+  type ScenarioContext,
+  type ScenarioReport,
+  table,
+} from './results.ts';
 import { createScratchDatabase } from './scratch-db.ts';
 import { createRng } from './statements.ts';
 
@@ -241,13 +250,7 @@ export async function runCommitRate(ctx: ScenarioContext): Promise<ScenarioRepor
     const best = holding.at(-1);
     const cells = (label: string, l: Level) => [
       label,
-      n2(l.load.seconds),
-      n0(l.load.responses),
-      n0(l.load.rps),
-      ms(l.load.p50),
-      ms(l.load.p90),
-      ms(l.load.p99),
-      ms(l.load.max),
+      ...latencyCells(l.load),
       codes(l.load),
       formatCpu(l.cpu),
     ];

@@ -6,7 +6,16 @@ import { buildZip } from '../test/zip-builder.ts';
 import { type CrestProcess, startCrest } from './crest-process.ts';
 import { type LoadSummary, runLoad } from './load.ts';
 import { type CpuShare, cpuAccount, cpuVerdict, formatCpu, quietly } from './machine.ts';
-import { ms, n0, n2, pass, type ScenarioContext, type ScenarioReport, table } from './results.ts';
+import {
+  latencyCells,
+  ms,
+  n0,
+  n2,
+  pass,
+  type ScenarioContext,
+  type ScenarioReport,
+  table,
+} from './results.ts';
 import { createScratchDatabase } from './scratch-db.ts';
 import { startStatic } from './static-process.ts';
 
@@ -126,18 +135,7 @@ export async function runContentGet(ctx: ScenarioContext): Promise<ScenarioRepor
     const ratio = crestRun.load.rps / fsRun.load.rps;
     const ratioCached = crestRun.load.rps / cachedRun.load.rps;
     const bad = (l: LoadSummary) => l.non2xx + l.errors + l.timeouts;
-    const row = (r: Run) => [
-      r.name,
-      n2(r.load.seconds),
-      n0(r.load.responses),
-      n0(r.load.rps),
-      ms(r.load.p50),
-      ms(r.load.p90),
-      ms(r.load.p99),
-      ms(r.load.max),
-      n0(bad(r.load)),
-      formatCpu(r.cpu, 'server'),
-    ];
+    const row = (r: Run) => [r.name, ...latencyCells(r.load), n0(bad(r.load)), formatCpu(r.cpu, 'server')];
     const md = [
       '## E. Content GET vs node:http (`content-get`)',
       '',

@@ -15,7 +15,17 @@ import {
 import { type CrestProcess, startCrest, XAPI_HEADERS } from './crest-process.ts';
 import { type LoadSummary, runLoad } from './load.ts';
 import { type CpuShare, cpuAccount, cpuVerdict, formatCpu, quietly } from './machine.ts';
-import { ms, n0, n1, n2, pass, type ScenarioContext, type ScenarioReport, table } from './results.ts';
+import {
+  latencyCells,
+  ms,
+  n0,
+  n1,
+  n2,
+  pass,
+  type ScenarioContext,
+  type ScenarioReport,
+  table,
+} from './results.ts';
 import { createScratchDatabase } from './scratch-db.ts';
 import { agentParam, createRng, createStatementGenerator, VERBS } from './statements.ts';
 
@@ -324,13 +334,7 @@ export async function runFilteredGet(ctx: ScenarioContext): Promise<ScenarioRepo
         ],
         levels.map((l) => [
           l.connections,
-          n2(l.load.seconds),
-          n0(l.load.responses),
-          n0(l.load.rps),
-          ms(l.load.p50),
-          ms(l.load.p90),
-          ms(l.load.p99),
-          ms(l.load.max),
+          ...latencyCells(l.load),
           l.load.non2xx + l.load.errors,
           rowsStats(l.returned),
           formatCpu(l.cpu),

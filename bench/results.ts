@@ -50,3 +50,16 @@ export interface ScenarioContext {
   /** Scale factor for quick trial runs (BENCH_SCALE, default 1); RESULTS.md records it. */
   scale: number;
 }
+
+/** The columns every load table shares: s, responses, req/s, p50, p90, p99, max. */
+export function latencyCells(l: {
+  seconds: number;
+  responses: number;
+  rps: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}): string[] {
+  return [n2(l.seconds), n0(l.responses), n0(l.rps), ms(l.p50), ms(l.p90), ms(l.p99), ms(l.max)];
+}

@@ -3,7 +3,16 @@ import { startHello } from './hello-process.ts';
 import { type LoadSummary, runLoad } from './load.ts';
 import { type CpuShare, cpuAccount, cpuVerdict, formatCpu, quietly } from './machine.ts';
 import { formatWaits, sampleWaits, waitVerdict } from './pg-waits.ts';
-import { ms, n0, n2, pass, type ScenarioContext, type ScenarioReport, table } from './results.ts';
+import {
+  latencyCells,
+  ms,
+  n0,
+  n2,
+  pass,
+  type ScenarioContext,
+  type ScenarioReport,
+  table,
+} from './results.ts';
 import { createScratchDatabase } from './scratch-db.ts';
 import { createBodySource } from './statements.ts';
 
@@ -135,13 +144,7 @@ export async function runSinglePostVsNodeHttp(ctx: ScenarioContext): Promise<Sce
         .join(', ') || '0';
     const row = (name: string, l: LoadSummary, c: CpuShare, server: string) => [
       name,
-      n2(l.seconds),
-      n0(l.responses),
-      n0(l.rps),
-      ms(l.p50),
-      ms(l.p90),
-      ms(l.p99),
-      ms(l.max),
+      ...latencyCells(l),
       codes(l),
       `${l.errors} / ${l.timeouts}`,
       formatCpu(c, server),
