@@ -1,47 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { type BaselineProcess, startBaseline } from './baseline-process.ts';
 
-const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-export interface HelloProcess {
-  url: string;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-/** Starts bench/hello-server.ts in its own process (as Crest runs in its own), for at most `maxSeconds`. */
-export function startHello(maxSeconds: number): Promise<HelloProcess> {
-  return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(ROOT, 'bench', 'hello-server.ts'), String(maxSeconds)],
-      { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] },
-    );
-    const exited = new Promise<void>((r) => child.on('exit', () => r()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error('hello-server did not start within 20 s'));
-    }, 20_000);
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const port = /listening (\d+)/.exec(out)?.[1];
-      if (!port) return;
-      clearTimeout(timer);
-      resolve({
-        url: `http://127.0.0.1:${port}`,
-        pid: child.pid!,
-        async stop() {
-          child.stdin!.end();
-          child.kill('SIGTERM');
-          await exited;
-        },
-      });
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`hello-server exited with ${code}`));
-    });
-  });
+/** Starts bench/hello-server.ts (node:http's hello world) in its own process, for at most `maxSeconds`. */
+export function startHello(maxSeconds: number): Promise<BaselineProcess> {
+  return startBaseline('hello-server.ts', [String(maxSeconds)]);
 }
