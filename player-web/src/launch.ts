@@ -10,6 +10,8 @@ declare global {
       scorm2004: string;
       /** The first launch request, started by launch.html before this bundle loads. */
       launch?: Promise<Response | null>;
+      /** The scorm-again build launch.html started loading from the link's `?sv=` hint. */
+      vendor?: { src: string; loaded: Promise<unknown> };
       /** For tests and embedding pages: what the player is doing. */
       state?: Record<string, unknown>;
     };
@@ -56,6 +58,19 @@ export async function fetchLaunch({ apiBase, token }: { apiBase: string; token: 
 export function checkContentOrigin(launch: Launch): void {
   if (new URL(launch.contentBase, location.href).origin !== location.origin)
     fail('This course is not served from the player’s origin, so it cannot be played here.');
+}
+
+/** scorm-again's build for this course: the one launch.html already started when its hint was right. */
+export async function loadVendor(src: string): Promise<void> {
+  if (boot.vendor?.src === src) {
+    try {
+      await boot.vendor.loaded;
+      return;
+    } catch {
+      // Fall through: load it again, which reports the error if it persists.
+    }
+  }
+  await loadScript(src);
 }
 
 export function loadScript(src: string): Promise<void> {

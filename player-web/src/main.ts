@@ -1,5 +1,5 @@
 import { commitOnPageHide, createCommitQueue } from './commits.ts';
-import { boot, checkContentOrigin, fetchLaunch, loadScript, readLaunchLink } from './launch.ts';
+import { boot, checkContentOrigin, fetchLaunch, loadVendor, readLaunchLink } from './launch.ts';
 import { lmsNavigation } from './lms-navigation.ts';
 import { wireShell } from './nav-controls.ts';
 import { createPlayer, type Player } from './player.ts';
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   wireShell(p);
   if (p.items.length === 0) fail('This course has nothing to launch.');
 
-  await loadScript(p.v12 ? boot.scorm12 : boot.scorm2004);
+  await loadVendor(p.v12 ? boot.scorm12 : boot.scorm2004);
   if (launch.course.standard === 'scorm2004' && launch.sequencing?.activityTree) p.nav = sequencing2004(p);
   p.nav.start();
 }

@@ -5,6 +5,7 @@ import { requireAuth } from '../../server/auth.ts';
 import { signLaunchToken } from '../launch-token.ts';
 import { DEFAULT_MAX_ATTEMPTS } from '../model.ts';
 import { createRegistration } from '../ops/create-registration.ts';
+import { getCourseKind } from '../ops/get-course-kind.ts';
 import { getCourseSettings } from '../ops/get-course-settings.ts';
 import { getRegistration, type RegistrationWithAttempts } from '../ops/get-registration.ts';
 import { listScoStates } from '../ops/list-sco-states.ts';
@@ -138,14 +139,17 @@ export function registerIntegratorRoutes(app: FastifyInstance, deps: RuntimeRout
       const body = parseLaunchLinkBody(request.body);
       const id = registrationId(request.params.id);
       const tenant = request.principal!.tenant;
-      const found = await withTenant(deps.db, tenant, (tx) => setLaunchExit(tx, id, body.exitUrl));
-      if (!found) throw new AppError('NOT_FOUND', `No registration ${id}.`);
+      const kind = await withTenant(deps.db, tenant, async (tx) =>
+        (await setLaunchExit(tx, id, body.exitUrl)) ? getCourseKind(tx, id) : undefined,
+      );
+      if (!kind) throw new AppError('NOT_FOUND', `No registration ${id}.`);
       const expiresAt = Math.floor(Date.now() / 1000) + body.ttlSeconds;
       const token = signLaunchToken(deps.launchKey, { tenant, registration: id, expiresAt });
       const apiBase = apiBaseOf(deps, request);
       reply.status(201);
       return {
-        url: `${deps.contentBaseUrl()}/player/launch.html?api=${encodeURIComponent(apiBase)}#${token}`,
+        // `sv` tells the launch page which scorm-again build to fetch while the launch data is on its way.
+        url: `${deps.contentBaseUrl()}/player/launch.html?api=${encodeURIComponent(apiBase)}&sv=${kind}#${token}`,
         token,
         expiresAt: new Date(expiresAt * 1000).toISOString(),
       };

@@ -5,6 +5,7 @@ import { withTenant } from '../../db/with-tenant.ts';
 import { signContentScope } from '../../packager/delivery/content-signing.ts';
 import { buildLaunchData } from '../launch-data.ts';
 import { type LaunchClaims, verifyLaunchToken } from '../launch-token.ts';
+import { getCourseKind } from '../ops/get-course-kind.ts';
 import { openLaunch } from '../ops/open-launch.ts';
 import { apiBaseOf } from './integrator-routes.ts';
 import { parseCommitBody } from './request-bodies.ts';
@@ -139,8 +140,15 @@ export function registerPlayerRoutes(app: FastifyInstance, deps: RuntimeRouteDep
 
   // A short link on the API origin: integrators can hand out /launch/<token> and it lands in the player.
   app.get('/launch/:token', async (request: TokenRequest, reply) => {
-    verifyLaunchToken(deps.launchKey, request.params.token);
+    const claims = verifyLaunchToken(deps.launchKey, request.params.token);
+    const kind = await inTokenTenant(deps, claims, () =>
+      withTenant(deps.db, claims.tenant, (tx) => getCourseKind(tx, claims.registration)),
+    );
+    if (!kind) throw new AppError('NOT_FOUND', 'This launch link names no registration.');
     const api = encodeURIComponent(apiBaseOf(deps, request));
-    reply.redirect(`${deps.contentBaseUrl()}/player/launch.html?api=${api}#${request.params.token}`, 302);
+    reply.redirect(
+      `${deps.contentBaseUrl()}/player/launch.html?api=${api}&sv=${kind}#${request.params.token}`,
+      302,
+    );
   });
 }

@@ -182,7 +182,7 @@ forEachDatabase(
       t2.true(token.length <= 100, 'fits a path segment');
       t2.is(
         url,
-        `${CONTENT_BASE}/player/launch.html?api=${encodeURIComponent('http://localhost:80')}#${token}`,
+        `${CONTENT_BASE}/player/launch.html?api=${encodeURIComponent('http://localhost:80')}&sv=scorm12#${token}`,
       );
       const ttl = Date.parse(expiresAt) - Date.now();
       t2.true(ttl > 590_000 && ttl <= 600_000);
