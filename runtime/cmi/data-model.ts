@@ -13,6 +13,15 @@ export interface ElementRule {
   spec: string;
 }
 
+/** Rule builders for one version's table, each citing `spec(element)`. */
+export function elementRules(spec: (element: string) => string) {
+  return {
+    rw: (check: TypeCheck, element: string): ElementRule => ({ access: 'rw', check, spec: spec(element) }),
+    ro: (element: string): ElementRule => ({ access: 'ro', check: () => undefined, spec: spec(element) }),
+    wo: (check: TypeCheck, element: string): ElementRule => ({ access: 'wo', check, spec: spec(element) }),
+  };
+}
+
 export interface ArrayRule {
   /** The most entries the runtime stores: the spec's smallest permitted maximum (SPM) where it names one. */
   max: number;

@@ -1,4 +1,10 @@
-import type { CmiTree, DataModel, ElementRule, Violation } from './data-model.ts';
+import {
+  type CmiTree,
+  type DataModel,
+  type ElementRule,
+  elementRules,
+  type Violation,
+} from './data-model.ts';
 import {
   all,
   CMIDecimal,
@@ -43,17 +49,7 @@ const result = (v: string) =>
     ? undefined
     : 'one of "correct", "wrong", "unanticipated", "neutral", or a CMIDecimal';
 
-const rw = (check: ElementRule['check'], element: string): ElementRule => ({
-  access: 'rw',
-  check,
-  spec: S(element),
-});
-const ro = (element: string): ElementRule => ({ access: 'ro', check: () => undefined, spec: S(element) });
-const wo = (check: ElementRule['check'], element: string): ElementRule => ({
-  access: 'wo',
-  check,
-  spec: S(element),
-});
+const { rw, ro, wo } = elementRules(S);
 
 const elements: Record<string, ElementRule> = {
   'core.student_id': ro('core.student_id'),

@@ -1,4 +1,10 @@
-import type { CmiTree, DataModel, ElementRule, Violation } from './data-model.ts';
+import {
+  type CmiTree,
+  type DataModel,
+  type ElementRule,
+  elementRules,
+  type Violation,
+} from './data-model.ts';
 import {
   all,
   LanguageType,
@@ -38,17 +44,7 @@ const result = (v: string) =>
     ? undefined
     : 'one of "correct", "incorrect", "unanticipated", "neutral", or a real(10,7) number';
 
-const rw = (check: ElementRule['check'], element: string): ElementRule => ({
-  access: 'rw',
-  check,
-  spec: S(element),
-});
-const ro = (element: string): ElementRule => ({ access: 'ro', check: () => undefined, spec: S(element) });
-const wo = (check: ElementRule['check'], element: string): ElementRule => ({
-  access: 'wo',
-  check,
-  spec: S(element),
-});
+const { rw, ro, wo } = elementRules(S);
 
 const elements: Record<string, ElementRule> = {
   'comments_from_learner.n.comment': rw(localizedString(4000), 'comments_from_learner.n.comment'),
