@@ -20,6 +20,15 @@ export interface ScoInfo {
   maxTimeAllowed?: string;
   timeLimitAction?: string;
   dataFromLms?: string;
+  /**
+   * SCORM 2004 Delivery Controls (SN §3.13; CAM imsss:deliveryControls), with their defaults when the item
+   * has none: tracked true, completionSetByContent false, objectiveSetByContent false. They decide whether the
+   * LMS sets completion / satisfaction itself when an attempt ends (SN UP.4, `applyLmsStatus2004`).
+   * Absent for SCORM 1.2 items, which have no sequencing.
+   */
+  tracked?: boolean;
+  completionSetByContent?: boolean;
+  objectiveSetByContent?: boolean;
 }
 
 export interface TocEntry {
@@ -44,6 +53,13 @@ export interface CourseInfo {
   organizationId: string | null;
   /** The launchable items of the default organization, in document order (assets included). */
   scos: Map<string, ScoInfo>;
+  /**
+   * The SCOs whose status rolls up into the course: assets cannot report, and an untracked SCORM 2004 SCO
+   * records no tracking status that could contribute to its parent's rollup (SN §3.13 Delivery Controls,
+   * Tracked: only tracked data contributes to the rollup of the activity's cluster; the rollup subprocesses,
+   * SN RB.1.x, skip untracked children). Untracked SCOs still commit; their own reports stay on their SCO state.
+   */
+  rollupScoIds: string[];
   toc: TocEntry[];
 }
 
@@ -72,7 +88,7 @@ function toToc(item: Item, v12: boolean): TocEntry {
   return entry;
 }
 
-function scoInfo(item: Item): ScoInfo {
+function scoInfo(item: Item, v12: boolean): ScoInfo {
   const info: ScoInfo = { id: item.identifier, title: item.title, scormType: item.scormType ?? 'asset' };
   if (item.masteryScore !== undefined) info.masteryScore = item.masteryScore;
   if (item.completionThreshold) info.completionThreshold = item.completionThreshold.minProgressMeasure;
@@ -82,6 +98,14 @@ function scoInfo(item: Item): ScoInfo {
   if (item.maxTimeAllowed) info.maxTimeAllowed = item.maxTimeAllowed;
   if (item.timeLimitAction) info.timeLimitAction = item.timeLimitAction;
   if (item.dataFromLms) info.dataFromLms = item.dataFromLms;
+  if (!v12) {
+    // IMS SS deliveryControls defaults (SCORM 2004 CAM, imsss:deliveryControls): the item's sequencing has
+    // any IDRef merged in already, so an item without the element gets the attribute defaults.
+    const d = item.sequencing?.deliveryControls;
+    info.tracked = d?.tracked ?? true;
+    info.completionSetByContent = d?.completionSetByContent ?? false;
+    info.objectiveSetByContent = d?.objectiveSetByContent ?? false;
+  }
   return info;
 }
 
@@ -90,12 +114,16 @@ export function courseInfo(model: ScormCourseModel): CourseInfo {
   const org = defaultOrganization(model);
   const items = org ? flattenItems(org.items) : [];
   const v12 = model.version === '1.2';
+  const scos = new Map(items.filter((i) => i.launchUrl).map((i) => [i.identifier, scoInfo(i, v12)]));
   return {
     standard: v12 ? 'scorm12' : 'scorm2004',
     scormVersion: model.version,
     title: model.title,
     organizationId: org?.identifier ?? null,
-    scos: new Map(items.filter((i) => i.launchUrl).map((i) => [i.identifier, scoInfo(i)])),
+    scos,
+    rollupScoIds: [...scos.values()]
+      .filter((s) => s.scormType === 'sco' && s.tracked !== false)
+      .map((s) => s.id),
     toc: org ? org.items.map((i) => toToc(i, v12)) : [],
   };
 }

@@ -99,10 +99,11 @@ function status12(cmi: CmiTree, sco: ScoInfo): ScoStatus {
 
 /**
  * SCORM 2004: cmi.completion_status and cmi.success_status, except that the LMS evaluates them itself when the
- * manifest gives a completion threshold and the SCO reports progress_measure (RTE §4.2 cmi.completion_status),
- * or a scaled passing score and the SCO reports score.scaled (RTE §4.2 cmi.success_status).
+ * manifest gives a completion threshold and the SCO reports progress_measure (RTE §4.2.4.1, cmi.completion_status
+ * with cmi.completion_threshold and cmi.progress_measure), or a scaled passing score and the SCO reports
+ * score.scaled (RTE §4.2.22.1, cmi.success_status with cmi.scaled_passing_score and cmi.score.scaled).
  */
-function status2004(cmi: CmiTree, sco: ScoInfo): ScoStatus {
+function status2004(cmi: CmiTree, sco: ScoInfo, terminated: boolean): ScoStatus {
   let completion = (valueAt(cmi, 'completion_status') || 'unknown') as Completion;
   const progress = num(valueAt(cmi, 'progress_measure'));
   if (sco.completionThreshold !== undefined && progress !== null)
@@ -111,15 +112,63 @@ function status2004(cmi: CmiTree, sco: ScoInfo): ScoStatus {
   const scaled = num(valueAt(cmi, 'score.scaled'));
   if (sco.scaledPassingScore !== undefined && scaled !== null)
     success = scaled >= sco.scaledPassingScore ? 'passed' : 'failed';
-  return {
+  const status: ScoStatus = {
     completion,
     success,
     scoreScaled: scaled,
     suspended: valueAt(cmi, 'exit') === 'suspend',
     sessionSeconds: durationSeconds(valueAt(cmi, 'session_time')),
   };
+  return applyLmsStatus2004(status, sco, terminated);
 }
 
-export function scoStatus(standard: 'scorm12' | 'scorm2004', cmi: CmiTree, sco: ScoInfo): ScoStatus {
-  return standard === 'scorm12' ? status12(cmi, sco) : status2004(cmi, sco);
+/**
+ * The status the LMS itself sets when a SCORM 2004 SCO's attempt ends: the End Attempt Process for a leaf
+ * activity (SN 4th Ed. pseudo code UP.4, step 1.1), given the Delivery Controls of the item (SN §3.13):
+ * - 1.1: only when Tracked is true; an untracked SCO keeps just what it reported itself, and stays out of the
+ *   course rollup (`CourseInfo.rollupScoIds`);
+ * - 1.1.1: only when the activity is not suspended (the sequencer leaves a suspended activity's state alone);
+ * - 1.1.1.1: Completion Set by Content false and Attempt Progress Status false → completed;
+ * - 1.1.1.2: Objective Set by Content false and the primary objective's Objective Progress Status false →
+ *   satisfied, i.e. passed (the primary objective is the one that contributes to rollup).
+ *
+ * When does the attempt end? The terminating commit (Terminate("")) ends the SCO's session; with cmi.exit
+ * "suspend" the attempt is suspended, not ended (RTE §4.2.8 cmi.exit: the learner attempt does not end and the
+ * activity is suspended), so nothing is set and the SCO resumes with exactly what it reported. Every other exit
+ * ("normal", "time-out", "logout", "") ends the attempt. A commit that is not terminating ends nothing.
+ *
+ * The progress statuses come from the RTE-to-tracking-model mapping: cmi.completion_status "unknown" (the value
+ * of an element never set) is Attempt Progress Status false, any other value, "not attempted" included, is
+ * progress the content reported (RTE §4.2.4); cmi.success_status "unknown" is Objective Progress Status false
+ * (RTE §4.2.22). Both are read after the LMS's own threshold evaluations above, which count as reported.
+ *
+ * The result lives in the derived status only (the SCO state's completion / success, the rollup, the
+ * statements), never in the stored CMI: UP.4 sets the sequencer's tracking model, not the SCO's run-time data,
+ * and RTE §4.2.4 / §4.2.22 have the LMS answer GetValue with what the SCO set (or the threshold evaluation) —
+ * unlike SCORM 1.2, whose RTE §3.4 tells the LMS to change cmi.core.lesson_status itself (`applyLmsStatus12`).
+ * A later session of this SCO in the same registration attempt therefore still reads "unknown", as it would on
+ * a new SN attempt, whose progress information starts unknown again (SN DB.2).
+ */
+export function applyLmsStatus2004(status: ScoStatus, sco: ScoInfo, terminated: boolean): ScoStatus {
+  if (!terminated || status.suspended || sco.tracked === false) return status;
+  const completion =
+    sco.completionSetByContent !== true && status.completion === 'unknown' ? 'completed' : status.completion;
+  const success =
+    sco.objectiveSetByContent !== true && status.success === 'unknown' ? 'passed' : status.success;
+  if (completion === status.completion && success === status.success) return status;
+  return { ...status, completion, success };
+}
+
+/**
+ * A SCO's status from its CMI. `terminated`: this is the session's terminating commit (Terminate / LMSFinish),
+ * after which SCORM 2004 applies the End Attempt defaults (`applyLmsStatus2004`); SCORM 1.2's LMS status is
+ * written into the CMI beforehand by `applyLmsStatus12`.
+ */
+export function scoStatus(
+  standard: 'scorm12' | 'scorm2004',
+  cmi: CmiTree,
+  sco: ScoInfo,
+  terminated = false,
+): ScoStatus {
+  return standard === 'scorm12' ? status12(cmi, sco) : status2004(cmi, sco, terminated);
 }
