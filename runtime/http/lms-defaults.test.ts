@@ -83,9 +83,7 @@ forEachDatabase(
       await h?.close();
     });
 
-    // `.failing` until runtime/ops/commit-cmi.ts passes the commit's `terminated` to scoStatus (one line):
-    // ava then reports these two as passing unexpectedly, and `.failing` goes with that change.
-    test.serial.failing(
+    test.serial(
       `${name}: SN UP.4: a SCO that sets no status is completed and passed when its attempt ends, not before`,
       async (t2) => {
         const { token, data } = await start(h, t, ['', '']);
@@ -191,8 +189,7 @@ forEachDatabase(
       },
     );
 
-    // `.failing` also until commit-cmi.ts rolls the course up over `course.rollupScoIds`.
-    test.serial.failing(
+    test.serial(
       `${name}: SN §3.13 Tracked false: the untracked SCO gets no default and does not hold the course back`,
       async (t2) => {
         const { token, data } = await start(h, t, ['', delivery('tracked="false"')]);

@@ -193,7 +193,7 @@ function outcomeOf(s: ScoState): ScoOutcome {
 }
 
 function courseStatusOf(work: AttemptWork): CourseStatus {
-  const scoIds = [...work.course.scos.values()].filter((s) => s.scormType === 'sco').map((s) => s.id);
+  const scoIds = work.course.rollupScoIds;
   const course = rollupCourse(scoIds, new Map([...work.states].map(([k, v]) => [k, outcomeOf(v)])));
   if (work.course.standard !== 'scorm2004') return course;
   return withRootActivity(
@@ -320,7 +320,7 @@ export async function commitCmi(
       const model = dataModelFor(w.course.standard);
       const valid: CmiTree = validateCmi(model, c.cmi);
       const cmi = w.course.standard === 'scorm12' ? applyLmsStatus12(valid, sco, c.terminated) : valid;
-      const status: ScoStatus = scoStatus(w.course.standard, cmi, sco);
+      const status: ScoStatus = scoStatus(w.course.standard, cmi, sco, c.terminated);
       const base = prev ? (prev.terminated ? prev.totalSeconds : prev.totalSeconds - prev.sessionSeconds) : 0;
       const next: ScoState = {
         attemptId: c.attemptId,
@@ -351,7 +351,7 @@ export async function commitCmi(
         ? {
             cmi: prev.cmi,
             terminated: prev.terminated,
-            status: { ...scoStatus(w.course.standard, prev.cmi, sco), suspended: prev.suspended },
+            status: { ...scoStatus(w.course.standard, prev.cmi, sco, prev.terminated), suspended: prev.suspended },
           }
         : undefined;
       const mine = deriveStatements(w.course.standard, scope, c.seq, prevSnapshot, {
