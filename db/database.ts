@@ -15,6 +15,14 @@ export interface QueryOptions {
    * every tenant. PGlite ignores it.
    */
   prepare?: string;
+  /**
+   * This is the transaction's last statement: COMMIT is queued right behind it, so the connection sends it the
+   * moment the statement's result arrives, with no turn of the event loop in between (on a busy process that
+   * turn is most of a transaction's "idle in transaction" time). The call resolves only once COMMIT has
+   * succeeded, and fails if the statement or the COMMIT did (the transaction is then rolled back); the Tx takes
+   * no further calls. PGlite, one in-process session, commits when the transaction's function returns.
+   */
+  commit?: boolean;
 }
 
 /** A connection inside one transaction. SQL uses $1-style parameters on both adapters. */

@@ -59,16 +59,29 @@ async function connectWithRetry(pool: pg.Pool, options: PostgresOptions, which: 
  * A transaction on one pooled client. BEGIN (with the SET LOCALs) is sent with the first call, in the same
  * round trip when that call is a script; a transaction that never queries sends nothing.
  */
-async function inTransaction<T>(pool: pg.Pool, begin: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+async function inTransaction<T>(pool: pg.Pool, beginSql: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let begun = false;
+  let ended = false;
   let broken = false;
   const stream = () =>
     (client as unknown as { connection?: { stream?: { cork(): void; uncork(): void } } }).connection?.stream;
   const open = async () => {
     if (begun) return;
     begun = true;
-    await client.query(begin);
+    await client.query(beginSql);
+  };
+  // pg writes an extended-protocol query as 4–5 messages (parse, bind, describe, execute, sync), each its own
+  // socket write: corked, they leave in one syscall and wake PostgreSQL once. The query is submitted
+  // synchronously when the client is idle, as it is inside a transaction.
+  const submit = (sql: string, values: unknown[] | undefined, options: QueryOptions | undefined) => {
+    const socket = stream();
+    socket?.cork();
+    const pending = options?.prepare
+      ? client.query({ name: options.prepare, text: sql, values })
+      : client.query(sql, values);
+    socket?.uncork();
+    return pending;
   };
   const tx: Tx = {
     async query<R>(
@@ -76,26 +89,46 @@ async function inTransaction<T>(pool: pg.Pool, begin: string, fn: (tx: Tx) => Pr
       params?: readonly unknown[],
       options?: QueryOptions,
     ): Promise<QueryResult<R>> {
-      await open();
+      if (ended) throw new Error('This transaction has already committed.');
       const values = params as unknown[] | undefined;
-      // pg writes an extended-protocol query as 4–5 messages (parse, bind, describe, execute, sync), each its own
-      // socket write: corked, they leave in one syscall and wake PostgreSQL once. The query is submitted
-      // synchronously when the client is idle, as it is inside a transaction.
-      const socket = stream();
-      socket?.cork();
-      const pending = options?.prepare
-        ? client.query({ name: options.prepare, text: sql, values })
-        : client.query(sql, values);
-      socket?.uncork();
-      const res = await pending;
+      if (options?.commit) {
+        // BEGIN (if not yet sent), the statement and COMMIT leave in one socket write (the pools run pg in
+        // pipeline mode), so a transaction that is one statement costs one round trip. Each has its own Sync:
+        // if BEGIN or the statement fails, the COMMIT behind it runs in an aborted transaction, and
+        // PostgreSQL answers it with ROLLBACK.
+        const socket = stream();
+        socket?.cork();
+        const begin = begun ? undefined : client.query(beginSql);
+        begun = true;
+        ended = true;
+        begin?.catch(() => undefined);
+        const pending = submit(sql, values, options);
+        const commit = client.query('COMMIT');
+        socket?.uncork();
+        try {
+          const res = await pending;
+          const done = await commit;
+          if (done.command !== 'COMMIT')
+            throw new Error(`The transaction ended in ${done.command}, not COMMIT.`);
+          return { rows: res.rows as R[], rowCount: res.rowCount ?? res.rows.length };
+        } catch (err) {
+          await commit.catch(() => {
+            broken = true;
+          });
+          throw err;
+        }
+      }
+      await open();
+      const res = await submit(sql, values, options);
       return { rows: res.rows as R[], rowCount: res.rowCount ?? res.rows.length };
     },
     async script(statements: readonly string[]): Promise<QueryResult[]> {
       if (statements.length === 0) return [];
+      if (ended) throw new Error('This transaction has already committed.');
       const text = statements.join(';\n');
       const first = !begun;
       begun = true;
-      const res = (await client.query(first ? `${begin};\n${text}` : text)) as unknown as
+      const res = (await client.query(first ? `${beginSql};\n${text}` : text)) as unknown as
         | pg.QueryResult
         | pg.QueryResult[];
       const all = Array.isArray(res) ? res : [res];
@@ -106,10 +139,10 @@ async function inTransaction<T>(pool: pg.Pool, begin: string, fn: (tx: Tx) => Pr
   };
   try {
     const result = await fn(tx);
-    if (begun) await client.query('COMMIT');
+    if (begun && !ended) await client.query('COMMIT');
     return result;
   } catch (err) {
-    if (begun)
+    if (begun && !ended)
       await client.query('ROLLBACK').catch(() => {
         broken = true;
       });
@@ -122,11 +155,16 @@ async function inTransaction<T>(pool: pg.Pool, begin: string, fn: (tx: Tx) => Pr
 export async function createPostgresDatabase(options: PostgresOptions): Promise<Database> {
   const max = options.poolMax ?? 20;
   // With a separate app login the owner pool only serves administration and the outbox dispatcher.
+  // Pipeline mode: queries given to a client before the previous one answered go out at once instead of
+  // waiting in pg's queue (Tx.query's commit option). Awaited one by one, as everywhere else, nothing changes.
   const owner = new pg.Pool({
     connectionString: options.url,
     max: options.appUrl ? Math.max(2, Math.ceil(max / 4)) : max,
-  });
-  const app = options.appUrl ? new pg.Pool({ connectionString: options.appUrl, max }) : owner;
+    pipeline: true,
+  } as pg.PoolConfig);
+  const app = options.appUrl
+    ? new pg.Pool({ connectionString: options.appUrl, max, pipeline: true } as pg.PoolConfig)
+    : owner;
   // An idle client that errors (server restart) must not crash the process; the pool replaces it.
   owner.on('error', () => undefined);
   if (app !== owner) app.on('error', () => undefined);

@@ -65,6 +65,47 @@ forEachDatabase(
         runScript(tx, ['DROP TABLE public.script_lock', 'DROP TABLE public.script_seen']),
       );
     });
+
+    test.serial(
+      `${name}: a statement sent with commit: true ends the transaction, or rolls all of it back`,
+      async (t) => {
+        await db().ownerTransaction((tx) =>
+          tx.query('CREATE TABLE IF NOT EXISTS public.commit_final (v int CHECK (v > 0))'),
+        );
+        // The transaction's first and only call: BEGIN, the statement and COMMIT queued together.
+        const only = await db().ownerTransaction((tx) =>
+          tx.query('INSERT INTO public.commit_final VALUES (1) RETURNING v', [], { commit: true }),
+        );
+        t.deepEqual(only.rows, [{ v: 1 }]);
+        // After other calls; a later call is refused where the COMMIT has already gone (PostgreSQL).
+        await db().ownerTransaction(async (tx) => {
+          await tx.query('INSERT INTO public.commit_final VALUES (2)');
+          await tx.query('INSERT INTO public.commit_final VALUES (3)', [], { commit: true });
+          if (db().kind === 'postgres')
+            await t.throwsAsync(tx.query('SELECT 1'), { message: /already committed/ });
+        });
+        // A failing last statement takes the earlier writes of its transaction with it.
+        await t.throwsAsync(
+          db().ownerTransaction(async (tx) => {
+            await tx.query('INSERT INTO public.commit_final VALUES (4)');
+            await tx.query('INSERT INTO public.commit_final VALUES (-5)', [], { commit: true });
+          }),
+          { message: /commit_final_v_check/ },
+        );
+        const rows = await db().ownerTransaction((tx) =>
+          tx.query<{ v: number }>('SELECT v FROM public.commit_final ORDER BY v'),
+        );
+        t.deepEqual(
+          rows.rows.map((r) => r.v),
+          [1, 2, 3],
+        );
+        // The connection is clean afterwards: the pool hands it out again and it works.
+        for (let i = 0; i < 25; i++)
+          await db().ownerTransaction((tx) => tx.query('SELECT 1', [], { commit: true }));
+        await db().ownerTransaction((tx) => tx.query('DROP TABLE public.commit_final'));
+        t.pass();
+      },
+    );
   },
   { migrate: migrateControl },
 );

@@ -4,7 +4,7 @@ import { validateStatements } from '../../lrs/input/validate-statement.ts';
 import type { Json } from '../../lrs/model/statement-index.ts';
 import { startTestApp, type TenantWithKey, type TestApp, tenantWithKey } from '../../test/app-harness.ts';
 import { forEachDatabase } from '../../test/databases.ts';
-import { forgetStoredCmi } from '../ops/commit-cmi.ts';
+import { forgetAllSnapshots } from '../ops/attempt-snapshots.ts';
 import { CONTENT_BASE, commit, launch, launched } from '../test/runtime-fixture.ts';
 import { ACTIVITY_STATE_ID, SUSPEND_DATA_STATE_ID } from '../xapi/activity-iris.ts';
 import { uuidV5 } from '../xapi/uuid-v5.ts';
@@ -232,7 +232,7 @@ forEachDatabase(
               },
             },
           });
-          if (forget) forgetStoredCmi();
+          if (forget) forgetAllSnapshots();
           await commit(h, token, {
             ...base,
             seq: 2,
@@ -295,7 +295,7 @@ forEachDatabase(
           t2.is(doc.body, 'chapter=3');
 
           // Resuming: the next session of the SCO begins with "resumed".
-          if (forget) forgetStoredCmi();
+          if (forget) forgetAllSnapshots();
           await commit(h, token, {
             ...base,
             seq: 3,

@@ -4,7 +4,14 @@ import type { Database } from '../../db/database.ts';
 import { withTenant } from '../../db/with-tenant.ts';
 import { withRetry } from '../../lrs/ops/group-commit.ts';
 import { FastPathConflict } from '../../lrs/ops/insert-statements-fast.ts';
-import { type CommitAnswer, type CommitInput, type CommitOptions, commitCmi } from './commit-cmi.ts';
+import { forgetSnapshots } from './attempt-snapshots.ts';
+import {
+  type CommitAnswer,
+  type CommitInput,
+  type CommitOptions,
+  commitCmi,
+  StaleSnapshot,
+} from './commit-cmi.ts';
 
 export interface CommitWriter {
   /** Resolves only after the transaction holding this commit (its CMI, statements and outbox rows) committed. */
@@ -31,12 +38,18 @@ export function createCommitWriter(db: Database, options: CommitWriterOptions): 
     maxWeight: options.maxBatch ?? 200,
     run: (tenant, inputs) =>
       withRetry(async (): Promise<(CommitAnswer | AppError)[]> => {
+        const run = (o: CommitOptions) => withTenant(db, tenant, (tx) => commitCmi(tx, inputs, o));
         try {
-          return await withTenant(db, tenant, (tx) => commitCmi(tx, inputs, options));
+          return await run(options);
         } catch (err) {
+          if (err instanceof StaleSnapshot) {
+            // Judged against snapshots another writer overtook: nothing was written; judge again from the database.
+            forgetSnapshots(tenant, err.attemptIds);
+            return run(options);
+          }
           if (!(err instanceof FastPathConflict)) throw err;
           // A statement id already existed: the transaction rolled back; the careful path judges each one.
-          return withTenant(db, tenant, (tx) => commitCmi(tx, inputs, { ...options, fastStatements: false }));
+          return run({ ...options, fastStatements: false });
         }
       }),
   });
