@@ -28,7 +28,7 @@ export async function registerRuntimeRoutes(app: FastifyInstance, options: Runti
     contentSigning: options.contentSigning,
     // PGlite is one session; PostgreSQL gets a few transactions per tenant in flight.
     writer: createCommitWriter(options.db, {
-      concurrency: options.db.kind === 'pglite' ? 1 : Number(process.env.CREST_COMMIT_LANES) || 4,
+      concurrency: options.db.kind === 'pglite' ? 1 : 4,
       publicUrl: options.publicUrl?.replace(/\/$/, ''),
     }),
   };
