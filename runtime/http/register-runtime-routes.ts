@@ -26,9 +26,11 @@ export async function registerRuntimeRoutes(app: FastifyInstance, options: Runti
     publicUrl: options.publicUrl?.replace(/\/$/, ''),
     contentBaseUrl: () => options.contentBaseUrl().replace(/\/$/, ''),
     contentSigning: options.contentSigning,
-    // PGlite is one session; PostgreSQL gets a few transactions per tenant in flight.
+    // PGlite is one session. On PostgreSQL, two transactions per tenant in flight: a CMI commit writes far more
+    // than a statement, and with fewer, larger groups the 2-core bench box served 1,900–2,000 commits/s where
+    // four lanes saturated at ~1,550 and one left the machine idle between round trips (bench F, 2026-11-28).
     writer: createCommitWriter(options.db, {
-      concurrency: options.db.kind === 'pglite' ? 1 : 4,
+      concurrency: options.db.kind === 'pglite' ? 1 : 2,
       publicUrl: options.publicUrl?.replace(/\/$/, ''),
     }),
   };
