@@ -57,7 +57,8 @@ async function connectWithRetry(pool: pg.Pool, options: PostgresOptions, which: 
 
 /**
  * A transaction on one pooled client. BEGIN (with the SET LOCALs) is sent with the first call, in the same
- * round trip when that call is a script; a transaction that never queries sends nothing.
+ * round trip; a transaction that never queries sends nothing. Calls made without awaiting the previous one go
+ * out at once, in order (pipeline mode).
  */
 async function inTransaction<T>(pool: pg.Pool, beginSql: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
   const client = await pool.connect();
@@ -66,11 +67,6 @@ async function inTransaction<T>(pool: pg.Pool, beginSql: string, fn: (tx: Tx) =>
   let broken = false;
   const stream = () =>
     (client as unknown as { connection?: { stream?: { cork(): void; uncork(): void } } }).connection?.stream;
-  const open = async () => {
-    if (begun) return;
-    begun = true;
-    await client.query(beginSql);
-  };
   // pg writes an extended-protocol query as 4–5 messages (parse, bind, describe, execute, sync), each its own
   // socket write: corked, they leave in one syscall and wake PostgreSQL once. The query is submitted
   // synchronously when the client is idle, as it is inside a transaction.
@@ -90,37 +86,32 @@ async function inTransaction<T>(pool: pg.Pool, beginSql: string, fn: (tx: Tx) =>
       options?: QueryOptions,
     ): Promise<QueryResult<R>> {
       if (ended) throw new Error('This transaction has already committed.');
-      const values = params as unknown[] | undefined;
-      if (options?.commit) {
-        // BEGIN (if not yet sent), the statement and COMMIT leave in one socket write (the pools run pg in
-        // pipeline mode), so a transaction that is one statement costs one round trip. Each has its own Sync:
-        // if BEGIN or the statement fails, the COMMIT behind it runs in an aborted transaction, and
-        // PostgreSQL answers it with ROLLBACK.
-        const socket = stream();
-        socket?.cork();
-        const begin = begun ? undefined : client.query(beginSql);
-        begun = true;
-        ended = true;
-        begin?.catch(() => undefined);
-        const pending = submit(sql, values, options);
-        const commit = client.query('COMMIT');
-        socket?.uncork();
-        try {
-          const res = await pending;
+      // Pipeline mode sends each query the moment it is given, in the order given: BEGIN (with the SET LOCALs)
+      // rides with the transaction's first statement, and with `commit` the COMMIT follows it, all in one socket
+      // write, so a one-statement transaction costs one round trip. Each has its own Sync: if BEGIN or the
+      // statement fails, the COMMIT behind it runs in an aborted transaction and PostgreSQL answers ROLLBACK.
+      const socket = stream();
+      socket?.cork();
+      const begin = begun ? undefined : client.query(beginSql);
+      begun = true;
+      const pending = submit(sql, params as unknown[] | undefined, options);
+      const commit = options?.commit ? client.query('COMMIT') : undefined;
+      if (commit) ended = true;
+      socket?.uncork();
+      try {
+        const [, res] = await Promise.all([begin, pending]);
+        if (commit) {
           const done = await commit;
           if (done.command !== 'COMMIT')
             throw new Error(`The transaction ended in ${done.command}, not COMMIT.`);
-          return { rows: res.rows as R[], rowCount: res.rowCount ?? res.rows.length };
-        } catch (err) {
-          await commit.catch(() => {
-            broken = true;
-          });
-          throw err;
         }
+        return { rows: res.rows as R[], rowCount: res.rowCount ?? res.rows.length };
+      } catch (err) {
+        await commit?.catch(() => {
+          broken = true;
+        });
+        throw err;
       }
-      await open();
-      const res = await submit(sql, values, options);
-      return { rows: res.rows as R[], rowCount: res.rowCount ?? res.rows.length };
     },
     async script(statements: readonly string[]): Promise<QueryResult[]> {
       if (statements.length === 0) return [];

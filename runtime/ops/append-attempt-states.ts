@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Tx } from '../../db/database.ts';
+import type { QueryOptions, QueryResult, Tx } from '../../db/database.ts';
 import { ACTIVITY_STATE_ID } from '../xapi/activity-iris.ts';
 
 export interface AttemptStateEntry {
@@ -18,18 +18,37 @@ export interface AttemptStateEntry {
  * bytes, ETag = SHA-1 hex of the bytes). The rows are locked while read, so concurrent groups append in turn.
  */
 export async function appendAttemptStates(tx: Tx, entries: readonly AttemptStateEntry[]): Promise<void> {
-  if (entries.length === 0) return;
-  const byDoc = new Map<string, { scoIri: string; agentKey: string; attempts: string[] }>();
+  const docs = activityStateDocs(entries);
+  if (docs.length === 0) return;
+  await writeActivityStates(tx, docs, await lockActivityStates(tx, docs));
+}
+
+/** One document per (SCO, learner), in a fixed order so concurrent groups lock them in turn. */
+export interface ActivityStateDoc {
+  scoIri: string;
+  agentKey: string;
+  attempts: string[];
+}
+
+export function activityStateDocs(entries: readonly AttemptStateEntry[]): ActivityStateDoc[] {
+  const byDoc = new Map<string, ActivityStateDoc>();
   for (const e of entries) {
     const key = `${e.scoIri}\u0000${e.agentKey}`;
     const doc = byDoc.get(key) ?? { scoIri: e.scoIri, agentKey: e.agentKey, attempts: [] };
     doc.attempts.push(e.attemptIri);
     byDoc.set(key, doc);
   }
-  const docs = [...byDoc.values()].sort((a, b) =>
+  return [...byDoc.values()].sort((a, b) =>
     a.scoIri === b.scoIri ? a.agentKey.localeCompare(b.agentKey) : a.scoIri.localeCompare(b.scoIri),
   );
-  const existing = await tx.query<{ activity_iri: string; agent_key: string; body: string }>(
+}
+
+/** The stored documents, locked (FOR UPDATE) until the transaction ends. */
+export function lockActivityStates(
+  tx: Tx,
+  docs: readonly ActivityStateDoc[],
+): Promise<QueryResult<StoredDoc>> {
+  return tx.query<StoredDoc>(
     `SELECT d.activity_iri, d.agent_key, convert_from(d.body, 'UTF8') AS body
      FROM documents d JOIN jsonb_to_recordset($1::jsonb) AS r(sco_iri text, agent_key text)
        ON d.kind = 'state' AND d.activity_iri = r.sco_iri AND d.agent_key = r.agent_key
@@ -37,6 +56,21 @@ export async function appendAttemptStates(tx: Tx, entries: readonly AttemptState
      ORDER BY d.activity_iri, d.agent_key FOR UPDATE OF d`,
     [JSON.stringify(docs.map((d) => ({ sco_iri: d.scoIri, agent_key: d.agentKey }))), ACTIVITY_STATE_ID],
   );
+}
+
+interface StoredDoc {
+  activity_iri: string;
+  agent_key: string;
+  body: string;
+}
+
+/** Writes each document with its new attempts appended (what was there is kept, whatever else it holds). */
+export async function writeActivityStates(
+  tx: Tx,
+  docs: readonly ActivityStateDoc[],
+  existing: QueryResult<StoredDoc>,
+  options: QueryOptions = {},
+): Promise<void> {
   const stored = new Map(existing.rows.map((r) => [`${r.activity_iri}\u0000${r.agent_key}`, r.body]));
   const rows = docs.map((d) => {
     let state: Record<string, unknown> = {};
@@ -63,5 +97,6 @@ export async function appendAttemptStates(tx: Tx, entries: readonly AttemptState
      ON CONFLICT (kind, activity_iri, agent_key, (coalesce(registration, '00000000-0000-0000-0000-000000000000'::uuid)), doc_id)
      DO UPDATE SET content_type = EXCLUDED.content_type, body = EXCLUDED.body, etag = EXCLUDED.etag, updated_at = now()`,
     [JSON.stringify(rows), ACTIVITY_STATE_ID],
+    options,
   );
 }

@@ -11,7 +11,7 @@ import { storeStatementRequests } from '../../lrs/ops/store-statements.ts';
 import { enqueueManyInTx } from '../../queue/outbox.ts';
 import { type ScoState, toScoState } from '../model.ts';
 import { ATTEMPT_STATE_ID, SUSPEND_DATA_STATE_ID } from '../xapi/activity-iris.ts';
-import { appendAttemptStates } from './append-attempt-states.ts';
+import { activityStateDocs, lockActivityStates, writeActivityStates } from './append-attempt-states.ts';
 import { type AttemptRow, rememberSnapshot, snapshotOf } from './attempt-snapshots.ts';
 import {
   DOCUMENTS_NOT_WRITTEN,
@@ -178,32 +178,42 @@ export async function commitCmi(
   const request = { statements: prepared, credential: 'runtime' };
   // Fresh ids (name-based on a seq this transaction holds locked): written with everything else below.
   const fast = options.fastStatements !== false && fastPathApplies([request]);
-  const last = fast && out.events.length === 0 && out.attemptStates.length === 0;
+  const careful = !fast && prepared.length > 0;
+  const activityDocs = activityStateDocs(out.attemptStates);
+  const last = !careful && out.events.length === 0 && activityDocs.length === 0;
   const states = [...out.changed.values()].sort((a, b) =>
     a.attemptId === b.attemptId ? (a.sco < b.sco ? -1 : 1) : a.attemptId < b.attemptId ? -1 : 1,
   );
   const stateJson = states.map(scoStateRowJson);
   const byIri = <T extends { activity_iri: string }>(m: Map<string, T>) =>
     [...m.values()].sort((a, b) => a.activity_iri.localeCompare(b.activity_iri));
+  const write = tx.query<{ versions: { id: string; xmin: string }[] }>(
+    WRITE_COMMITS_SQL,
+    [
+      `[${stateJson.join(',')}]`,
+      JSON.stringify(dirty.map(attemptRowOf)),
+      JSON.stringify(byIri(out.suspendData)),
+      SUSPEND_DATA_STATE_ID,
+      ...statementInsertParams(fast ? [request] : []),
+      dirty.map((w) => w.row.id),
+      JSON.stringify(dirty.map((w) => ({ id: w.row.id, xmin: w.row.xmin }))),
+      JSON.stringify(byIri(out.attemptStateDocs)),
+      ATTEMPT_STATE_ID,
+      fast ? prepared.length : 0,
+    ],
+    { prepare: 'crest-runtime-write-commits', commit: last },
+  );
+  // What does not depend on the write goes out behind it in the same round trip (pipeline mode). PostgreSQL runs
+  // it after the write, so the guard's attempt locks are still taken first; should the write fail, it fails too,
+  // and the write's error is the one reported.
+  const behind = Promise.all([
+    !careful && out.events.length > 0 ? enqueueManyInTx(tx, out.events) : undefined,
+    activityDocs.length > 0 ? lockActivityStates(tx, activityDocs) : undefined,
+  ]);
+  behind.catch(() => undefined);
   let written: { versions: { id: string; xmin: string }[] };
   try {
-    const res = await tx.query<{ versions: { id: string; xmin: string }[] }>(
-      WRITE_COMMITS_SQL,
-      [
-        `[${stateJson.join(',')}]`,
-        JSON.stringify(dirty.map(attemptRowOf)),
-        JSON.stringify(byIri(out.suspendData)),
-        SUSPEND_DATA_STATE_ID,
-        ...statementInsertParams(fast ? [request] : []),
-        dirty.map((w) => w.row.id),
-        JSON.stringify(dirty.map((w) => ({ id: w.row.id, xmin: w.row.xmin }))),
-        JSON.stringify(byIri(out.attemptStateDocs)),
-        ATTEMPT_STATE_ID,
-        fast ? prepared.length : 0,
-      ],
-      { prepare: 'crest-runtime-write-commits', commit: last },
-    );
-    written = res.rows[0]!;
+    written = (await write).rows[0]!;
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === STALE_ATTEMPT) throw new StaleSnapshot(dirty.map((w) => w.row.id));
@@ -214,13 +224,15 @@ export async function commitCmi(
   }
   remember(tenant, dirty, written.versions, states, stateJson);
   if (last) return outcomes;
-  if (!fast && prepared.length > 0) {
+  const [, lockedDocs] = await behind;
+  if (careful) {
     const [stored] = await storeStatementRequests(tx, [{ ...request, events: out.events }]);
     // On the careful path a clash is a 409 for the whole group, rather than CMI acknowledged without its
     // statements; the writer then retries each commit alone.
     if (stored instanceof AppError) throw stored;
-  } else await enqueueManyInTx(tx, out.events);
-  await appendAttemptStates(tx, out.attemptStates);
+  }
+  // Profile §5: the SCO's Activity State lists the attempt; with COMMIT behind it, the transaction's last call.
+  if (lockedDocs) await writeActivityStates(tx, activityDocs, lockedDocs, { commit: true });
   return outcomes;
 }
 
