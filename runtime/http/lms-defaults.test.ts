@@ -1,12 +1,11 @@
 import test from 'ava';
 import { migrateControl } from '../../db/migrate.ts';
 import type { Json } from '../../lrs/model/statement-index.ts';
-import { runImport } from '../../packager/import/run-import.ts';
 import { startTestApp, type TenantWithKey, type TestApp, tenantWithKey } from '../../test/app-harness.ts';
 import { forEachDatabase } from '../../test/databases.ts';
 import { manifestXml, scoResource } from '../../test/packages.ts';
 import { buildZip } from '../../test/zip-builder.ts';
-import { CONTENT_BASE, commit, launch, launchToken, register } from '../test/runtime-fixture.ts';
+import { CONTENT_BASE, commit, launch, launchToken, register, uploadZip } from '../test/runtime-fixture.ts';
 
 /*
  * SCORM 2004 LMS defaults through the real commit path: the End Attempt Process (SN UP.4) with the items'
@@ -35,17 +34,7 @@ async function upload(h: TestApp, t: TenantWithKey, sequencing: string[]): Promi
       data: `<!doctype html><title>SCO ${i}</title>`,
     })),
   ]);
-  const res = await h.app.inject({
-    method: 'POST',
-    url: '/api/v1/courses',
-    headers: { authorization: t.authorization, 'content-type': 'application/zip' },
-    payload: zip,
-  });
-  if (res.statusCode !== 202) throw new Error(`upload failed: ${res.statusCode} ${res.body}`);
-  const { job } = res.json();
-  const done = await runImport({ db: h.db, blobs: h.blobs }, { tenant: t.tenant, jobId: job.id });
-  if (done.status !== 'succeeded') throw new Error(`import failed: ${JSON.stringify(done)}`);
-  return job.courseId;
+  return uploadZip(h, t, zip);
 }
 
 async function start(h: TestApp, t: TenantWithKey, sequencing: string[]) {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { AppError } from '../../core/errors.ts';
 import type { Json } from '../../lrs/model/statement-index.ts';
 import type { Learner } from '../model.ts';
+import type { CommitInput } from '../ops/judge-commit.ts';
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -111,17 +112,8 @@ export function parseLaunchLinkBody(raw: unknown): LaunchLinkBody {
   return out;
 }
 
-export interface CommitBody {
-  attemptId: string;
-  sco: string;
-  seq: number;
-  cmi: unknown;
-  terminated: boolean;
-  navRequest: string | null;
-  sequencingState: Json | undefined;
-  /** SHA-256 of the canonical commit (sorted keys), to recognise a retry of the stored commit. */
-  hash: string;
-}
+/** A commit as the player sends it: the runtime's CommitInput without what the launch token supplies. */
+export type CommitBody = Omit<CommitInput, 'tenant' | 'registrationId'>;
 
 const INDEX = /^(?:0|[1-9][0-9]{0,9})$/;
 

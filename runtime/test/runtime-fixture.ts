@@ -16,6 +16,16 @@ export async function uploadCourse(
   courseId?: string,
 ): Promise<string> {
   const zip = kind === 'scorm12' ? await scorm12Package(scos) : await scorm2004Package(scos);
+  return uploadZip(h, t, zip, courseId);
+}
+
+/** Uploads a package built by the test and runs its import to the end; the course id. */
+export async function uploadZip(
+  h: TestApp,
+  t: TenantWithKey,
+  zip: Uint8Array | Buffer,
+  courseId?: string,
+): Promise<string> {
   const res = await h.app.inject({
     method: 'POST',
     url: courseId ? `/api/v1/courses/${courseId}/versions` : '/api/v1/courses',
