@@ -2,10 +2,10 @@ import test from 'ava';
 import { tenantSchema } from '../../core/tenant-name.ts';
 import { ident } from '../../db/database.ts';
 import { migrateControl } from '../../db/migrate.ts';
-import { startTestApp, type TenantWithKey, type TestApp, tenantWithKey } from '../../test/app-harness.ts';
+import type { TenantWithKey, TestApp } from '../../test/app-harness.ts';
 import { forEachDatabase } from '../../test/databases.ts';
 import { snapshotOf } from '../ops/attempt-snapshots.ts';
-import { CONTENT_BASE, commit, launched } from '../test/runtime-fixture.ts';
+import { commit, launched, runtimeAppHooks } from '../test/runtime-fixture.ts';
 import { ATTEMPT_STATE_ID } from '../xapi/activity-iris.ts';
 
 /*
@@ -20,14 +20,9 @@ forEachDatabase(
   ({ name, db, ready }) => {
     let h: TestApp;
     let t: TenantWithKey;
-    test.before(async () => {
-      h = await startTestApp(await ready(), {
-        courses: { uploadLimit: 50 * 1024 * 1024, contentBaseUrl: () => CONTENT_BASE },
-      });
-      t = await tenantWithKey(db(), 'runtime_snapshots');
-    });
-    test.after.always(async () => {
-      await h?.close();
+    runtimeAppHooks(test, ready, db, 'runtime_snapshots', (app, tenant) => {
+      h = app;
+      t = tenant;
     });
 
     const schema = () => ident(tenantSchema(t.tenant));

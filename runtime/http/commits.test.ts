@@ -2,10 +2,10 @@ import test from 'ava';
 import { migrateControl } from '../../db/migrate.ts';
 import { validateStatements } from '../../lrs/input/validate-statement.ts';
 import type { Json } from '../../lrs/model/statement-index.ts';
-import { startTestApp, type TenantWithKey, type TestApp, tenantWithKey } from '../../test/app-harness.ts';
+import type { TenantWithKey, TestApp } from '../../test/app-harness.ts';
 import { forEachDatabase } from '../../test/databases.ts';
 import { forgetAllSnapshots } from '../ops/attempt-snapshots.ts';
-import { CONTENT_BASE, commit, launch, launched } from '../test/runtime-fixture.ts';
+import { CONTENT_BASE, commit, launch, launched, runtimeAppHooks } from '../test/runtime-fixture.ts';
 import { ACTIVITY_STATE_ID, SUSPEND_DATA_STATE_ID } from '../xapi/activity-iris.ts';
 import { uuidV5 } from '../xapi/uuid-v5.ts';
 
@@ -45,14 +45,9 @@ forEachDatabase(
   ({ name, db, ready }) => {
     let h: TestApp;
     let t: TenantWithKey;
-    test.before(async () => {
-      h = await startTestApp(await ready(), {
-        courses: { uploadLimit: 50 * 1024 * 1024, contentBaseUrl: () => CONTENT_BASE },
-      });
-      t = await tenantWithKey(db(), 'runtime_commits');
-    });
-    test.after.always(async () => {
-      await h?.close();
+    runtimeAppHooks(test, ready, db, 'runtime_commits', (app, tenant) => {
+      h = app;
+      t = tenant;
     });
 
     test.serial(`${name}: a SCORM 1.2 session commits, is stored, and resumes with its data`, async (t2) => {

@@ -1,11 +1,18 @@
 import test from 'ava';
 import { migrateControl } from '../../db/migrate.ts';
 import type { Json } from '../../lrs/model/statement-index.ts';
-import { startTestApp, type TenantWithKey, type TestApp, tenantWithKey } from '../../test/app-harness.ts';
+import type { TenantWithKey, TestApp } from '../../test/app-harness.ts';
 import { forEachDatabase } from '../../test/databases.ts';
 import { manifestXml, scoResource } from '../../test/packages.ts';
 import { buildZip } from '../../test/zip-builder.ts';
-import { CONTENT_BASE, commit, launch, launchToken, register, uploadZip } from '../test/runtime-fixture.ts';
+import {
+  commit,
+  launch,
+  launchToken,
+  register,
+  runtimeAppHooks,
+  uploadZip,
+} from '../test/runtime-fixture.ts';
 
 /*
  * SCORM 2004 LMS defaults through the real commit path: the End Attempt Process (SN UP.4) with the items'
@@ -62,14 +69,9 @@ forEachDatabase(
   ({ name, db, ready }) => {
     let h: TestApp;
     let t: TenantWithKey;
-    test.before(async () => {
-      h = await startTestApp(await ready(), {
-        courses: { uploadLimit: 50 * 1024 * 1024, contentBaseUrl: () => CONTENT_BASE },
-      });
-      t = await tenantWithKey(db(), 'runtime_lms_defaults');
-    });
-    test.after.always(async () => {
-      await h?.close();
+    runtimeAppHooks(test, ready, db, 'runtime_lms_defaults', (app, tenant) => {
+      h = app;
+      t = tenant;
     });
 
     test.serial(

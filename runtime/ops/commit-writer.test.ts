@@ -1,9 +1,9 @@
 import test from 'ava';
 import type { Database } from '../../db/database.ts';
 import { migrateControl } from '../../db/migrate.ts';
-import { startTestApp, type TenantWithKey, type TestApp, tenantWithKey } from '../../test/app-harness.ts';
+import type { TenantWithKey, TestApp } from '../../test/app-harness.ts';
 import { forEachDatabase } from '../../test/databases.ts';
-import { CONTENT_BASE, launch, launched } from '../test/runtime-fixture.ts';
+import { launch, launched, runtimeAppHooks } from '../test/runtime-fixture.ts';
 import type { CommitInput } from './commit-cmi.ts';
 import { createCommitWriter } from './commit-writer.ts';
 
@@ -23,14 +23,9 @@ forEachDatabase(
   ({ name, db, ready }) => {
     let h: TestApp;
     let t: TenantWithKey;
-    test.before(async () => {
-      h = await startTestApp(await ready(), {
-        courses: { uploadLimit: 50 * 1024 * 1024, contentBaseUrl: () => CONTENT_BASE },
-      });
-      t = await tenantWithKey(db(), 'runtime_writer');
-    });
-    test.after.always(async () => {
-      await h?.close();
+    runtimeAppHooks(test, ready, db, 'runtime_writer', (app, tenant) => {
+      h = app;
+      t = tenant;
     });
 
     test.serial(

@@ -1,12 +1,37 @@
+import type { TestFn } from 'ava';
 import type { LightMyRequestResponse } from 'fastify';
+import type { Database } from '../../db/database.ts';
 import { runImport } from '../../packager/import/run-import.ts';
-import type { TenantWithKey, TestApp } from '../../test/app-harness.ts';
+import { startTestApp, type TenantWithKey, type TestApp, tenantWithKey } from '../../test/app-harness.ts';
 import { scorm12Package, scorm2004Package } from '../../test/packages.ts';
 import type { LaunchData } from '../launch-data.ts';
 
 /** Helpers that drive the runtime only through its HTTP API, as an integrator and a player would. */
 
 export const CONTENT_BASE = 'http://content.test';
+
+/**
+ * A test file's app (courses on, content under CONTENT_BASE) and tenant on one of forEachDatabase's databases:
+ * started before its tests and handed to `use`, closed after them.
+ */
+export function runtimeAppHooks(
+  test: TestFn,
+  ready: () => Promise<Database>,
+  db: () => Database,
+  tenant: string,
+  use: (h: TestApp, t: TenantWithKey) => void,
+): void {
+  let app: TestApp | undefined;
+  test.before(async () => {
+    app = await startTestApp(await ready(), {
+      courses: { uploadLimit: 50 * 1024 * 1024, contentBaseUrl: () => CONTENT_BASE },
+    });
+    use(app, await tenantWithKey(db(), tenant));
+  });
+  test.after.always(async () => {
+    await app?.close();
+  });
+}
 
 export async function uploadCourse(
   h: TestApp,
