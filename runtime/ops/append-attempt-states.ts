@@ -10,18 +10,14 @@ export interface AttemptStateEntry {
   attemptIri: string;
 }
 
-/**
+/*
  * xAPI SCORM Profile §5 "Initializing an attempt": the attempt IRI is appended to the `attempts` array of the
  * SCO's SCORM Activity State document (stateId https://w3id.org/xapi/scorm/activity-state, no registration;
- * Appendix "SCORM Activity State"), so a reporting tool can find every attempt, first to latest. Read, merged and
- * written for a whole group commit in two statements, in the LRS's documents table with its conventions (JSON
- * bytes, ETag = SHA-1 hex of the bytes). The rows are locked while read, so concurrent groups append in turn.
+ * Appendix "SCORM Activity State"), so a reporting tool can find every attempt, first to latest. Locked and read
+ * (lockActivityStates), merged and written (writeActivityStates) for a whole group commit, in the LRS's documents
+ * table with its conventions (JSON bytes, ETag = SHA-1 hex of the bytes). The rows are locked while read, so
+ * concurrent groups append in turn. commitCmi sends the lock behind its write and the upsert with the COMMIT.
  */
-export async function appendAttemptStates(tx: Tx, entries: readonly AttemptStateEntry[]): Promise<void> {
-  const docs = activityStateDocs(entries);
-  if (docs.length === 0) return;
-  await writeActivityStates(tx, docs, await lockActivityStates(tx, docs));
-}
 
 /** One document per (SCO, learner), in a fixed order so concurrent groups lock them in turn. */
 export interface ActivityStateDoc {

@@ -249,8 +249,11 @@ function remember(
 ): void {
   const xmin = new Map(versions.map((v) => [v.id, v.xmin]));
   const bytes = new Map<string, number>();
-  for (const [i, s] of states.entries())
+  const written = new Set<string>();
+  for (const [i, s] of states.entries()) {
     bytes.set(s.attemptId, (bytes.get(s.attemptId) ?? 0) + stateJson[i]!.length);
+    written.add(`${s.attemptId}|${s.sco}`);
+  }
   for (const w of dirty) {
     const version = xmin.get(w.row.id);
     if (!version) continue;
@@ -262,8 +265,10 @@ function remember(
       current: true,
       xmin: version,
     };
-    // Trees of SCOs not committed in this group are counted at a nominal size.
-    rememberSnapshot(tenant, { row, states: w.states }, (bytes.get(w.row.id) ?? 0) + 4096 * w.states.size);
+    // Trees held of SCOs not committed in this group are counted at a nominal size.
+    let held = bytes.get(w.row.id) ?? 0;
+    for (const [sco, s] of w.states) if (s.cmi !== null && !written.has(`${w.row.id}|${sco}`)) held += 4096;
+    rememberSnapshot(tenant, { row, states: w.states }, held);
   }
 }
 
