@@ -22,6 +22,11 @@ export interface CrestProcess {
  * tenant's key and secret from its first-start banner. It stops on `stop()`, and in any case when this
  * process exits (SIGINT, then SIGKILL if it has not gone within 20 s).
  */
+/** BENCH_CREST_NODE_ARGS='--cpu-prof --cpu-prof-dir=.tmp/prof' profiles the server under load (not allowed in NODE_OPTIONS). */
+function nodeArgs(): string[] {
+  return (process.env.BENCH_CREST_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+}
+
 export async function startCrest(
   databaseUrl: string,
   env: Record<string, string> = {},
@@ -33,7 +38,7 @@ export async function startCrest(
     DATABASE_URL: databaseUrl,
     LOG_LEVEL: 'warn',
     ...env,
-  });
+  }, 60_000, nodeArgs());
   const out = server.output();
   const key = /key:\s+(\S+)/.exec(out)?.[1];
   const secret = /secret:\s+(\S+)/.exec(out)?.[1];

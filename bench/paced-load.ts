@@ -58,16 +58,17 @@ export function runPacedLoad(o: PacedLoadOptions): Promise<LoadSummary> {
   let sent = 0;
   let done = 0;
   const total = o.amount ?? Math.round(o.rate * (o.durationS ?? 10));
-  const start = performance.now();
-  let due = start;
-  let lastResponse = start;
+  // Set when the connections are up: opening hundreds of sockets at once is not what is measured.
+  let start = 0;
+  let due = 0;
+  let lastResponse = 0;
   const waiting: number[] = [];
   const idle: Conn[] = [];
   const conns: Conn[] = [];
 
   return new Promise((resolve) => {
     const finish = () => {
-      clearInterval(progress);
+      if (progress) clearInterval(progress);
       for (const c of conns) c.socket.destroy();
       const sorted = Float64Array.from(latencies).sort();
       const at = (q: number) =>
@@ -107,8 +108,13 @@ export function runPacedLoad(o: PacedLoadOptions): Promise<LoadSummary> {
       const request = o.next();
       const body = Buffer.from(request.body);
       c.pending = { dueAt, request };
-      c.socket.write(`POST ${request.path} HTTP/1.1\r\n${head}content-length: ${body.length}\r\n\r\n`);
-      c.socket.write(body);
+      // One write, so a request is one segment as a browser's would be.
+      c.socket.write(
+        Buffer.concat([
+          Buffer.from(`POST ${request.path} HTTP/1.1\r\n${head}content-length: ${body.length}\r\n\r\n`),
+          body,
+        ]),
+      );
     };
     // A response is complete when its headers and Content-Length bytes of body are in (the server under test
     // always sends Content-Length).
@@ -129,8 +135,15 @@ export function runPacedLoad(o: PacedLoadOptions): Promise<LoadSummary> {
         settle(c);
       }
     };
+    const connected: Promise<void>[] = [];
     for (let i = 0; i < o.connections; i++) {
       const c: Conn = { socket: net.connect(Number(base.port), base.hostname), buffer: Buffer.alloc(0) };
+      connected.push(
+        new Promise((resolve) => {
+          c.socket.once('connect', () => resolve());
+          c.socket.once('error', () => resolve());
+        }),
+      );
       c.socket.setNoDelay(true);
       c.socket.on('data', (chunk) => onData(c, chunk));
       c.socket.on('error', () => {
@@ -155,10 +168,16 @@ export function runPacedLoad(o: PacedLoadOptions): Promise<LoadSummary> {
       }
       if (sent < total) setTimeout(tick, Math.max(0, due - performance.now()));
     };
-    const progress = setInterval(() => {
-      const s = (performance.now() - start) / 1000;
-      o.log(`  ${o.label}: ${s.toFixed(0)} s, ${done.toLocaleString('en')} responses`);
-    }, 5000);
-    tick();
+    let progress: NodeJS.Timeout | undefined;
+    void Promise.all(connected).then(() => {
+      start = performance.now();
+      due = start;
+      lastResponse = start;
+      progress = setInterval(() => {
+        const s = (performance.now() - start) / 1000;
+        o.log(`  ${o.label}: ${s.toFixed(0)} s, ${done.toLocaleString('en')} responses`);
+      }, 5000);
+      tick();
+    });
   });
 }

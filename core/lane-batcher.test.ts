@@ -86,3 +86,52 @@ test('concurrency bounds the batches of one lane running at once', async (t) => 
   await Promise.all(Array.from({ length: 8 }, (_, i) => batcher.submit('a', i)));
   t.is(peak, 2);
 });
+
+/** Batches of a concurrency-2 lane whose run takes `runMs`, for inputs 1, 2, 3 submitted 5 ms apart. */
+async function lingerRun(lingerMs: number, runMs: number) {
+  const t0 = performance.now();
+  const batches: { inputs: number[]; at: number }[] = [];
+  const batcher = createLaneBatcher<number, number>({
+    concurrency: 2,
+    maxWeight: 10,
+    lingerMs,
+    run: async (_lane, inputs) => {
+      batches.push({ inputs, at: performance.now() - t0 });
+      await new Promise((r) => setTimeout(r, runMs));
+      return inputs;
+    },
+  });
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const done = [batcher.submit('a', 1)];
+  await sleep(5);
+  done.push(batcher.submit('a', 2));
+  await sleep(5);
+  done.push(batcher.submit('a', 3));
+  return { results: await Promise.all(done), batches, total: performance.now() - t0 };
+}
+
+test('with lingerMs, a free slot waits for more inputs while another batch is in flight', async (t) => {
+  const plain = await lingerRun(0, 100);
+  t.deepEqual(
+    plain.batches.map((b) => b.inputs),
+    [[1], [2], [3]],
+    'without it the second slot takes input 2 alone',
+  );
+  const lingered = await lingerRun(40, 100);
+  t.deepEqual(lingered.results, [1, 2, 3]);
+  t.deepEqual(
+    lingered.batches.map((b) => b.inputs),
+    [[1], [2, 3]],
+  );
+  t.true(lingered.batches[0]!.at < 20, 'an idle lane starts at once');
+  t.true(lingered.batches[1]!.at >= 40, `the second batch waited (${lingered.batches[1]!.at} ms)`);
+});
+
+test('a lingering slot starts as soon as the lane goes idle', async (t) => {
+  const { batches, total } = await lingerRun(5000, 30);
+  t.deepEqual(
+    batches.map((b) => b.inputs),
+    [[1], [2, 3]],
+  );
+  t.true(total < 1000, `finished in ${Math.round(total)} ms, not after the 5 s linger`);
+});

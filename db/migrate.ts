@@ -98,6 +98,19 @@ export async function migrateTenant(db: Database, tenant: string): Promise<strin
   );
 }
 
+/** Undoes a tenant's latest migration (a release rolled back); returns what it undid. */
+export async function undoTenantMigration(db: Database, tenant: string): Promise<string[]> {
+  const schema = tenantSchema(tenant);
+  return db.withKnex(async (knex) => {
+    const [, undone] = (await knex.migrate.down({
+      schemaName: schema,
+      tableName: 'knex_migrations',
+      migrationSource: sourceOf(TENANT_MIGRATIONS, { schema, tenant, appRole: db.appRole }),
+    })) as [number, string[]];
+    return undone;
+  });
+}
+
 export type MigrateProgress = (event: {
   phase: 'control' | 'tenant';
   tenant?: string;

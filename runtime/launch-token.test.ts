@@ -43,3 +43,14 @@ test('the key is CREST_LAUNCH_SIGNING_KEY when set, else derived from the admin 
   t.notDeepEqual(launchSigningKey(undefined, 'a'), launchSigningKey(undefined, 'b'));
   t.notDeepEqual(launchSigningKey(undefined, 'a'), Buffer.from('a'));
 });
+
+test('a token checked once is still refused once expired, and under another key', (t) => {
+  const token = signLaunchToken(key, { ...claims, registration: '4f1a1a1a-1a1a-4a1a-8a1a-1a1a1a1a1a1a' });
+  t.is(verifyLaunchToken(key, token, 1_000).registration, '4f1a1a1a-1a1a-4a1a-8a1a-1a1a1a1a1a1a');
+  const expired = t.throws(() => verifyLaunchToken(key, token, claims.expiresAt * 1000));
+  t.is((expired as { code?: string }).code, 'LAUNCH_TOKEN_INVALID');
+  const otherKey = launchSigningKey(undefined, 'another-admin-token-0123456789abcdef');
+  const foreign = t.throws(() => verifyLaunchToken(otherKey, token, 1_000));
+  t.is((foreign as { code?: string }).code, 'LAUNCH_TOKEN_INVALID');
+  t.is(verifyLaunchToken(key, token, 1_000).tenant, 'acme_eu', 'and still valid where it is');
+});

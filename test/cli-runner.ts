@@ -45,9 +45,13 @@ export interface ServerProcess {
 }
 
 /** Starts `crest serve` on a free port and waits for its "listening" line. */
-export function startServer(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
+export function startServer(
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+  nodeArgs: readonly string[] = [],
+): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve'], {
+    const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve'], {
       env: {
         PATH: process.env.PATH ?? '',
         HOME: process.env.HOME ?? '',

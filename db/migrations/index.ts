@@ -7,10 +7,11 @@ import { migration as t002 } from './tenant/002-statements.ts';
 import { migration as t003 } from './tenant/003-courses.ts';
 import { migration as t004 } from './tenant/004-statement-filter-indexes.ts';
 import { migration as t005 } from './tenant/005-runtime.ts';
+import { migration as t006 } from './tenant/006-commit-storage.ts';
 import type { Migration } from './types.ts';
 
 /** Ordered lists. A new migration is appended here, never inserted, and never edited once released. */
 export const CONTROL_MIGRATIONS: readonly Migration[] = [c001, c002, c003, c004];
-export const TENANT_MIGRATIONS: readonly Migration[] = [t001, t002, t003, t004, t005];
+export const TENANT_MIGRATIONS: readonly Migration[] = [t001, t002, t003, t004, t005, t006];
 
 export const CONTROL_SCHEMA = 'crest';

@@ -95,6 +95,11 @@ function contentBaseFor(deps: RuntimeRouteDeps, claims: LaunchClaims, courseId: 
  */
 export function registerPlayerRoutes(app: FastifyInstance, deps: RuntimeRouteDeps): void {
   app.setErrorHandler(playerError);
+  // A commit is hashed as the text it came in (parseCommitBody), and parsed there: the raw text is kept.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) =>
+    done(null, body),
+  );
   app.addHook('onRequest', async (_request, reply) => {
     reply.header('access-control-allow-origin', '*');
   });

@@ -115,52 +115,16 @@ export function parseLaunchLinkBody(raw: unknown): LaunchLinkBody {
 /** A commit as the player sends it: the runtime's CommitInput without what the launch token supplies. */
 export type CommitBody = Omit<CommitInput, 'tenant' | 'registrationId'>;
 
-const INDEX = /^(?:0|[1-9][0-9]{0,9})$/;
-
-function isArrayIndex(key: string): boolean {
-  return INDEX.test(key) && Number(key) < 4294967295;
-}
-
-/**
- * JSON with every object's keys sorted (UTF-16 order), exactly what JSON.stringify gives for a copy of the value with
- * sorted keys, written directly instead of building that copy: a commit's hash is over this text.
- */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) {
-    let out = '[';
-    for (let i = 0; i < value.length; i++) {
-      const v = value[i];
-      out += `${i > 0 ? ',' : ''}${v === undefined ? 'null' : canonicalJson(v)}`;
-    }
-    return `${out}]`;
-  }
-  if (isObject(value)) {
-    // The copy would list its integer-like keys first, ascending (as every JS object does; Object.keys gives
-    // them first already), then the others in the sorted order they were added in.
-    const keys = Object.keys(value);
-    let integers = 0;
-    while (integers < keys.length && isArrayIndex(keys[integers]!)) integers++;
-    const sorted = integers === 0 ? keys.sort() : keys.slice(0, integers).concat(keys.slice(integers).sort());
-    let out = '{';
-    for (const k of sorted) {
-      const v = value[k];
-      if (v === undefined) continue;
-      out += `${out.length > 1 ? ',' : ''}${JSON.stringify(k)}:${canonicalJson(v)}`;
-    }
-    return `${out}}`;
-  }
-  return JSON.stringify(value);
-}
-
 /**
  * A commit body: JSON, or the same JSON as text/plain (navigator.sendBeacon on Terminate/LMSFinish/unload
  * cannot send application/json without a CORS preflight, so scorm-again sends text/plain).
  */
 export function parseCommitBody(raw: unknown): CommitBody {
   let body = raw;
-  if (typeof body === 'string' || Buffer.isBuffer(body)) {
+  const text = typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? raw.toString() : undefined;
+  if (text !== undefined) {
     try {
-      body = JSON.parse(body.toString());
+      body = JSON.parse(text);
     } catch {
       throw new AppError('BAD_REQUEST', 'The commit body is not valid JSON.');
     }
@@ -188,7 +152,11 @@ export function parseCommitBody(raw: unknown): CommitBody {
     navRequest: nav as string | null,
     sequencingState: (body.sequencingState ?? undefined) as Json | undefined,
   };
-  const hash = createHash('sha256').update(canonicalJson(parsed)).digest('hex');
+  // The text as sent: a retry (fetch with backoff, or the same commit again by sendBeacon) sends the same
+  // bytes, and hashing them costs a fraction of re-serialising a 64 KB tree with sorted keys.
+  const hash = createHash('sha256')
+    .update(text ?? JSON.stringify(body))
+    .digest('hex');
   return { attemptId: body.attemptId, ...parsed, hash };
 }
 

@@ -273,12 +273,14 @@ function remember(
 }
 
 function scoStateRowJson(s: ScoState): string {
+  const { suspend_data: suspendData, ...cmi } = s.cmi;
   return JSON.stringify({
     attempt_id: s.attemptId,
     sco: s.sco,
     seq: s.seq,
     commit_hash: s.commitHash,
-    cmi: s.cmi,
+    cmi,
+    suspend_data: suspendData ?? null,
     completion: s.completion,
     success: s.success,
     score_scaled: s.scoreScaled,

@@ -1,4 +1,5 @@
 import { statementInsertCtes } from '../../lrs/ops/insert-statements-fast.ts';
+import { SCO_CMI } from '../model.ts';
 
 /** SQLSTATEs the commit write raises (control migration 004, crest.raise). */
 export const STALE_ATTEMPT = 'CR001';
@@ -23,7 +24,7 @@ export const LOCK_ATTEMPTS_SQL = `SELECT a.id::text, a.registration_id::text, r.
  */
 export const READ_STATES_SQL = `SELECT s.attempt_id::text, s.sco, s.seq, s.commit_hash,
        CASE WHEN k.attempt_id IS NOT NULL AND (k.seq IS DISTINCT FROM s.seq OR k.hash IS DISTINCT FROM s.commit_hash)
-            THEN s.cmi END AS cmi,
+            THEN ${SCO_CMI} END AS cmi,
        s.completion, s.success, s.score_scaled, s.total_seconds, s.session_seconds, s.terminated, s.suspended,
        s.updated_at
      FROM sco_states s
@@ -41,7 +42,7 @@ const DOCUMENT_CONFLICT = `(kind, activity_iri, agent_key, (coalesce(registratio
  * database), if a State document was not written, or if a statement id already existed (STATEMENT_EXISTS: the
  * careful path judges each statement). Raising there rolls the whole statement back before the COMMIT.
  *
- * $1 SCO states; $2 attempt rollups; $3 suspend_data State documents, whose bodies are taken from the SCO
+ * $1 SCO states (suspend_data apart from the tree: tenant migration 006); $2 attempt rollups; $3 suspend_data State documents, whose bodies are taken from the SCO
  * state rows written here so suspend_data travels once; $4 their stateId; $5–$10 statements (lrs/ops
  * statementInsertCtes); $11 the attempts' ids; $12 [{id, xmin}]; $13 Attempt State documents; $14 their
  * stateId; $15 how many statements must be inserted. The State documents follow the LRS's conventions (bytes
@@ -57,21 +58,21 @@ export const WRITE_COMMITS_SQL = `WITH guard AS (
          ON k.id = g.id AND k.xmin = g.xmin
        WHERE NOT EXISTS (SELECT 1 FROM attempts x WHERE x.registration_id = g.registration_id AND x.number > g.number)
      ), ss AS (
-       INSERT INTO sco_states (attempt_id, sco, seq, commit_hash, cmi, completion, success, score_scaled,
-         total_seconds, session_seconds, terminated, suspended)
-       SELECT r.attempt_id, r.sco, r.seq, r.commit_hash, r.cmi, r.completion, r.success, r.score_scaled,
-         r.total_seconds, r.session_seconds, r.terminated, r.suspended
+       INSERT INTO sco_states (attempt_id, sco, seq, commit_hash, cmi, suspend_data, completion, success,
+         score_scaled, total_seconds, session_seconds, terminated, suspended)
+       SELECT r.attempt_id, r.sco, r.seq, r.commit_hash, r.cmi, r.suspend_data, r.completion, r.success,
+         r.score_scaled, r.total_seconds, r.session_seconds, r.terminated, r.suspended
        FROM jsonb_to_recordset($1::jsonb) AS r(attempt_id uuid, sco text, seq bigint, commit_hash text, cmi jsonb,
-         completion text, success text, score_scaled numeric, total_seconds numeric, session_seconds numeric,
-         terminated boolean, suspended boolean)
+         suspend_data text, completion text, success text, score_scaled numeric, total_seconds numeric,
+         session_seconds numeric, terminated boolean, suspended boolean)
        WHERE r.attempt_id IN (SELECT id FROM ok)
        ORDER BY r.attempt_id, r.sco
        ON CONFLICT (attempt_id, sco) DO UPDATE SET seq = EXCLUDED.seq, commit_hash = EXCLUDED.commit_hash,
-         cmi = EXCLUDED.cmi, completion = EXCLUDED.completion, success = EXCLUDED.success,
+         cmi = EXCLUDED.cmi, suspend_data = EXCLUDED.suspend_data, completion = EXCLUDED.completion, success = EXCLUDED.success,
          score_scaled = EXCLUDED.score_scaled, total_seconds = EXCLUDED.total_seconds,
          session_seconds = EXCLUDED.session_seconds, terminated = EXCLUDED.terminated,
          suspended = EXCLUDED.suspended, updated_at = now()
-       RETURNING attempt_id, sco, cmi->>'suspend_data' AS suspend_data
+       RETURNING attempt_id, sco, suspend_data
      ), att AS (
        UPDATE attempts a SET completion = r.completion, success = r.success, score = r.score,
          total_seconds = r.total_seconds, completed_at = r.completed_at, suspended_sco = r.suspended_sco,

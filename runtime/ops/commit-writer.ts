@@ -23,6 +23,8 @@ export interface CommitWriterOptions extends CommitOptions {
   concurrency: number;
   /** The most commits one transaction takes. */
   maxBatch?: number;
+  /** How long a free lane waits for more commits while another transaction is in flight (core/lane-batcher.ts). */
+  lingerMs?: number;
 }
 
 /**
@@ -36,6 +38,7 @@ export function createCommitWriter(db: Database, options: CommitWriterOptions): 
   const batcher = createLaneBatcher<CommitInput, CommitAnswer>({
     concurrency: options.concurrency,
     maxWeight: options.maxBatch ?? 200,
+    lingerMs: options.lingerMs ?? 0,
     run: (tenant, inputs) =>
       withRetry(async (): Promise<(CommitAnswer | AppError)[]> => {
         const run = (o: CommitOptions) => withTenant(db, tenant, (tx) => commitCmi(tx, inputs, o));

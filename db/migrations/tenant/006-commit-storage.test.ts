@@ -1,0 +1,73 @@
+import test from 'ava';
+import { tenantSchema } from '../../../core/tenant-name.ts';
+import { commit, launch, launched, runtimeAppHooks } from '../../../runtime/test/runtime-fixture.ts';
+import type { TenantWithKey, TestApp } from '../../../test/app-harness.ts';
+import { forEachDatabase } from '../../../test/databases.ts';
+import { ident } from '../../database.ts';
+import { migrateControl, migrateTenant, undoTenantMigration } from '../../migrate.ts';
+
+/*
+ * Migration 006 moves suspend_data out of the stored CMI tree into a column of its own, in both directions,
+ * and a learner's resume reads the same tree before and after.
+ */
+forEachDatabase(
+  test,
+  ({ name, db, ready }) => {
+    let h: TestApp;
+    let t: TenantWithKey;
+    runtimeAppHooks(test, ready, db, 'migration_006', (app, tenant) => {
+      h = app;
+      t = tenant;
+    });
+
+    const stored = async (attemptId: string) => {
+      const s = ident(tenantSchema(t.tenant));
+      return db().ownerTransaction(async (tx) => {
+        const cols = await tx.query<{ column_name: string }>(
+          `SELECT column_name FROM information_schema.columns
+           WHERE table_schema = $1 AND table_name = 'sco_states' AND column_name = 'suspend_data'`,
+          [tenantSchema(t.tenant)],
+        );
+        const hasColumn = cols.rows.length === 1;
+        const row = await tx.query<{ cmi: Record<string, unknown>; suspend_data?: string | null }>(
+          `SELECT cmi${hasColumn ? ', suspend_data' : ''} FROM ${s}.sco_states WHERE attempt_id = $1`,
+          [attemptId],
+        );
+        return { hasColumn, ...row.rows[0]! };
+      });
+    };
+
+    test.serial(
+      `${name}: suspend_data moves beside the tree and back, and resume reads it either way`,
+      async (t2) => {
+        const { token, data } = await launched(h, t, 'scorm2004');
+        const res = await commit(h, token, {
+          attemptId: data.attemptId,
+          sco: 'item_0',
+          seq: 1,
+          cmi: { location: 'p1', suspend_data: 'state="a\\b"', exit: 'suspend' },
+        });
+        t2.is(res.statusCode, 200, res.body);
+        const after = await stored(data.attemptId);
+        t2.true(after.hasColumn);
+        t2.is(after.suspend_data, 'state="a\\b"');
+        t2.false('suspend_data' in after.cmi, 'the tree is stored without it');
+
+        t2.deepEqual(await undoTenantMigration(db(), t.tenant), ['006-commit-storage']);
+        const before = await stored(data.attemptId);
+        t2.false(before.hasColumn);
+        t2.is(before.cmi.suspend_data, 'state="a\\b"');
+        t2.is(before.cmi.location, 'p1');
+
+        t2.deepEqual(await migrateTenant(db(), t.tenant), ['006-commit-storage']);
+        const again = await stored(data.attemptId);
+        t2.is(again.suspend_data, 'state="a\\b"');
+        t2.false('suspend_data' in again.cmi);
+        const resumed = await launch(h, token);
+        t2.is(resumed.scos.item_0!.cmi.suspend_data, 'state="a\\b"');
+        t2.is(resumed.scos.item_0!.cmi.location, 'p1');
+      },
+    );
+  },
+  { migrate: migrateControl },
+);
