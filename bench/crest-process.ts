@@ -32,13 +32,17 @@ export async function startCrest(
   env: Record<string, string> = {},
 ): Promise<CrestProcess> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'crest-bench-'));
-  const server = await startServer({
-    HOST: '127.0.0.1',
-    CREST_DATA_DIR: dataDir,
-    DATABASE_URL: databaseUrl,
-    LOG_LEVEL: 'warn',
-    ...env,
-  }, 60_000, nodeArgs());
+  const server = await startServer(
+    {
+      HOST: '127.0.0.1',
+      CREST_DATA_DIR: dataDir,
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    60_000,
+    nodeArgs(),
+  );
   const out = server.output();
   const key = /key:\s+(\S+)/.exec(out)?.[1];
   const secret = /secret:\s+(\S+)/.exec(out)?.[1];

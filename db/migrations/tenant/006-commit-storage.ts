@@ -41,7 +41,9 @@ export const migration: Migration = {
     if (await hasLz4(knex)) {
       await runSql(
         knex,
-        LZ4_COLUMNS.map(([t, c]) => `ALTER TABLE ${s}.${ident(t)} ALTER COLUMN ${ident(c)} SET COMPRESSION lz4`),
+        LZ4_COLUMNS.map(
+          ([t, c]) => `ALTER TABLE ${s}.${ident(t)} ALTER COLUMN ${ident(c)} SET COMPRESSION lz4`,
+        ),
       );
     }
   },
