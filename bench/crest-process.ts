@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { SERVE_NODE_FLAGS } from '../server/node-flags.ts';
 import { startServer } from '../test/cli-runner.ts';
 
 export interface CrestProcess {
@@ -22,9 +23,9 @@ export interface CrestProcess {
  * tenant's key and secret from its first-start banner. It stops on `stop()`, and in any case when this
  * process exits (SIGINT, then SIGKILL if it has not gone within 20 s).
  */
-/** BENCH_CREST_NODE_ARGS='--cpu-prof --cpu-prof-dir=.tmp/prof' profiles the server under load (not allowed in NODE_OPTIONS). */
+/** Started as `npm start` starts it (SERVE_NODE_FLAGS); BENCH_CREST_NODE_ARGS='--cpu-prof --cpu-prof-dir=.tmp/prof' profiles the server under load (not allowed in NODE_OPTIONS). */
 function nodeArgs(): string[] {
-  return (process.env.BENCH_CREST_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  return [...SERVE_NODE_FLAGS, ...(process.env.BENCH_CREST_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)];
 }
 
 export async function startCrest(

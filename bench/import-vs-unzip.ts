@@ -3,7 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { IMPORT_ENV, IMPORT_NODE_FLAGS } from '../server/import-process.ts';
+import { IMPORT_ENV, IMPORT_NODE_FLAGS } from '../server/node-flags.ts';
 import type { ImportChildResult } from './import-child.ts';
 import { busyNow } from './machine.ts';
 import { type MeasuredRun, runMeasured } from './measured-process.ts';
@@ -76,7 +76,7 @@ export async function runImportVsUnzip(ctx: ScenarioContext): Promise<ScenarioRe
       const crest = await runMeasured(
         process.execPath,
         [
-          // Started the way `crest import` starts its import process (server/import-process.ts).
+          // Started the way `crest import` starts its import process (server/node-flags.ts).
           ...IMPORT_NODE_FLAGS,
           '--import',
           'tsx',
