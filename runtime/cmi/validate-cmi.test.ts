@@ -248,3 +248,17 @@ test('a value that is not a string (an object where a leaf belongs) is refused',
   const err = t.throws(() => validateCmi(dataModelFor('scorm2004'), { location: { nested: 'x' } }));
   t.is((err as unknown as { details: { element: string } }).details.element, 'cmi.location');
 });
+
+test('a value holding U+0000 is refused naming the element (PostgreSQL text cannot store it)', (t) => {
+  for (const standard of ['scorm12', 'scorm2004'] as const) {
+    const cmi = { suspend_data: 'a\u0000b' };
+    const err = t.throws(() => validateCmi(dataModelFor(standard), cmi));
+    t.true(isAppError(err));
+    t.is((err as unknown as { details: { element: string } }).details.element, 'cmi.suspend_data');
+    t.regex((err as unknown as { details: { rule: string } }).details.rule, /U\+0000/);
+  }
+  t.is(
+    valueAt(validateCmi(dataModelFor('scorm2004'), { suspend_data: 'a\u0001b' }), 'suspend_data'),
+    'a\u0001b',
+  );
+});

@@ -74,6 +74,9 @@ function walk(model: DataModel, node: unknown, path: string, pattern: string): C
   if (rule) {
     const value = leafValue(node, path, rule.spec);
     if (value === '' || rule.access === 'ro') return undefined;
+    // A SCORM characterstring is any Unicode text (RTE §4.1.1), but PostgreSQL's text and jsonb cannot hold
+    // U+0000; refused here with a reason, rather than failing the group's write.
+    if (value.includes('\u0000')) throw new Invalid({ element: path, rule: 'text without U+0000 (NUL)' });
     const why = rule.check(value);
     if (why) throw new Invalid({ element: path, rule: `${why} (${rule.spec})` });
     return value;

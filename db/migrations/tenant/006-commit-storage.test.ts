@@ -68,6 +68,31 @@ forEachDatabase(
         t2.is(resumed.scos.item_0!.cmi.location, 'p1');
       },
     );
+
+    test.serial(
+      `${name}: suspend_data of several learners in one group is stored byte for byte`,
+      async (t2) => {
+        const texts = ['ä"\\é 😀'.repeat(300), 'plain', '', '"quoted" \\ and 日本語\n'];
+        const learners = await Promise.all(texts.map(() => launched(h, t, 'scorm2004')));
+        // Sent at once, so the group commit writes several in one statement, their bytes side by side in one $16.
+        const answers = await Promise.all(
+          learners.map(({ token, data }, i) =>
+            commit(h, token, {
+              attemptId: data.attemptId,
+              sco: 'item_0',
+              seq: 1,
+              cmi: { suspend_data: texts[i], exit: 'suspend' },
+            }),
+          ),
+        );
+        for (const a of answers) t2.is(a.statusCode, 200, a.body);
+        for (const [i, { token, data }] of learners.entries()) {
+          // An empty value is not stored (validate-cmi), so there is none to resume.
+          t2.is((await stored(data.attemptId)).suspend_data, texts[i] || null);
+          t2.is((await launch(h, token)).scos.item_0!.cmi.suspend_data, texts[i] || undefined);
+        }
+      },
+    );
   },
   { migrate: migrateControl },
 );
