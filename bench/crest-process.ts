@@ -35,6 +35,8 @@ export async function startCrest(
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'crest-bench-'));
   const server = await startServer(
     {
+      // Crest's own settings from the bench's environment (e.g. CREST_COMMIT_LINGER_MS=10 to try another value).
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('CREST_'))),
       HOST: '127.0.0.1',
       CREST_DATA_DIR: dataDir,
       DATABASE_URL: databaseUrl,
