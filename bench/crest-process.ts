@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SERVE_NODE_FLAGS } from '../server/node-flags.ts';
@@ -71,6 +71,8 @@ export async function startCrest(
       await exited;
       clearTimeout(timer);
       process.removeListener('exit', kill);
+      // BENCH_CREST_OUTPUT=file keeps what the server printed, e.g. with BENCH_CREST_NODE_ARGS=--trace-gc.
+      if (process.env.BENCH_CREST_OUTPUT) await writeFile(process.env.BENCH_CREST_OUTPUT, server.output());
       await rm(dataDir, { recursive: true, force: true });
     },
   };
