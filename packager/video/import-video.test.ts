@@ -296,10 +296,16 @@ withBrowser(
       );
       t.false(site.requests.includes('/content/original.mp4'));
 
-      await page.evaluate(() => {
-        document.querySelector('video')!.currentTime = 1;
-      });
-      await page.waitForFunction(() => !document.querySelector('video')!.seeking);
+      // Wait for the seeked event itself: `seeking` turns false a task before it fires (HTML "seeking" steps), and
+      // leaving the page in between drops the seek, which is what the lesson should do with a seek that never ended.
+      await page.evaluate(
+        () =>
+          new Promise<void>((resolve) => {
+            const v = document.querySelector('video')!;
+            v.addEventListener('seeked', () => setTimeout(resolve, 0), { once: true });
+            v.currentTime = 1;
+          }),
+      );
       await page.goto('about:blank'); // pagehide: terminated goes out with keepalive
       const deadline = Date.now() + 5_000;
       const verbsSeen = () =>
