@@ -112,9 +112,9 @@ export function toScoState(r: Record<string, unknown>): ScoState {
 
 export const ATTEMPT_COLUMNS = `id::text, registration_id::text, number, completion, success, score, total_seconds,
   completed_at, suspended_sco, sequencing_state, created_at, updated_at`;
-/** suspend_data is stored beside the tree (tenant migration 006); the tree is whole again here. */
+/** The tree is json and suspend_data is stored beside it (tenant migration 006); the tree is whole again here. */
 export const SCO_CMI = `CASE WHEN suspend_data IS NULL THEN cmi
-  ELSE cmi || jsonb_build_object('suspend_data', suspend_data) END`;
+  ELSE (cmi::jsonb || jsonb_build_object('suspend_data', suspend_data))::json END`;
 export const SCO_STATE_COLUMNS = `attempt_id::text, sco, seq, commit_hash, ${SCO_CMI} AS cmi, completion, success,
   score_scaled, total_seconds, session_seconds, terminated, suspended, updated_at`;
 export const REGISTRATION_COLUMNS = `id::text, course_id::text, version, learner, max_attempts, exit_url, created_at, updated_at`;

@@ -184,14 +184,14 @@ export async function commitCmi(
   const states = [...out.changed.values()].sort((a, b) =>
     a.attemptId === b.attemptId ? (a.sco < b.sco ? -1 : 1) : a.attemptId < b.attemptId ? -1 : 1,
   );
-  const suspendData: Buffer[] = [];
-  const stateJson = states.map((st) => scoStateRowJson(st, suspendData));
+  const texts = new TextSlices();
+  const stateRows = states.map((st) => scoStateRow(st, texts));
   const byIri = <T extends { activity_iri: string }>(m: Map<string, T>) =>
     [...m.values()].sort((a, b) => a.activity_iri.localeCompare(b.activity_iri));
   const write = tx.query<{ versions: { id: string; xmin: string }[] }>(
     WRITE_COMMITS_SQL,
     [
-      `[${stateJson.join(',')}]`,
+      `[${stateRows.map((r) => r.json).join(',')}]`,
       JSON.stringify(dirty.map(attemptRowOf)),
       JSON.stringify(byIri(out.suspendData)),
       SUSPEND_DATA_STATE_ID,
@@ -201,7 +201,7 @@ export async function commitCmi(
       JSON.stringify(byIri(out.attemptStateDocs)),
       ATTEMPT_STATE_ID,
       fast ? prepared.length : 0,
-      Buffer.concat(suspendData),
+      texts.bytes(),
     ],
     { prepare: 'crest-runtime-write-commits', commit: last },
   );
@@ -224,7 +224,7 @@ export async function commitCmi(
     if (code === DOCUMENTS_NOT_WRITTEN) throw new Error(`commitCmi: ${(err as Error).message}`);
     throw err;
   }
-  remember(tenant, dirty, written.versions, states, stateJson, suspendData);
+  remember(tenant, dirty, written.versions, states, stateRows);
   if (last) return outcomes;
   const [, lockedDocs] = await behind;
   if (careful) {
@@ -247,14 +247,13 @@ function remember(
   dirty: AttemptWork[],
   versions: readonly { id: string; xmin: string }[],
   states: readonly ScoState[],
-  stateJson: readonly string[],
-  suspendData: readonly Buffer[],
+  stateRows: readonly { size: number }[],
 ): void {
   const xmin = new Map(versions.map((v) => [v.id, v.xmin]));
   const bytes = new Map<string, number>();
   const written = new Set<string>();
   for (const [i, s] of states.entries()) {
-    bytes.set(s.attemptId, (bytes.get(s.attemptId) ?? 0) + stateJson[i]!.length + suspendData[i]!.length);
+    bytes.set(s.attemptId, (bytes.get(s.attemptId) ?? 0) + stateRows[i]!.size);
     written.add(`${s.attemptId}|${s.sco}`);
   }
   for (const w of dirty) {
@@ -275,25 +274,44 @@ function remember(
   }
 }
 
+/** Texts laid end to end as UTF-8 in one buffer, each found again by its byte offset and length. */
+class TextSlices {
+  private parts: Buffer[] = [];
+  private size = 0;
+
+  add(text: string): { offset: number; length: number } {
+    const bytes = Buffer.from(text, 'utf8');
+    const offset = this.size;
+    this.parts.push(bytes);
+    this.size += bytes.length;
+    return { offset, length: bytes.length };
+  }
+
+  bytes(): Buffer {
+    return Buffer.concat(this.parts, this.size);
+  }
+}
+
 /**
- * A SCO state row for WRITE_COMMITS_SQL's $1. suspend_data (up to 64,000 characters, often full of quotes and
- * backslashes) does not go into the JSON: its UTF-8 bytes are appended to `suspendData` (the write's $16, a
- * binary bytea parameter) and the row names their offset and length. JSON would make both sides escape and
- * un-escape it character by character, which perf showed as ~6% of PostgreSQL's CPU under bench F.
+ * A SCO state row for WRITE_COMMITS_SQL's $1. The CMI tree (as JSON text) and suspend_data (up to 64,000
+ * characters, often full of quotes and backslashes) do not go into that JSON: their UTF-8 bytes go into the
+ * write's $16, one binary bytea parameter, and the row names where. Inside $1, PostgreSQL 15 would lex every
+ * character of them into jsonb (json_lex + appendStringInfoChar were ~25% of its CPU under bench F) and Node
+ * would escape them; a json column only validates the tree (tenant migration 006).
  */
-function scoStateRowJson(s: ScoState, suspendData: Buffer[]): string {
+function scoStateRow(s: ScoState, texts: TextSlices): { json: string; size: number } {
   const { suspend_data: text, ...cmi } = s.cmi;
-  const offset = suspendData.reduce((n, b) => n + b.length, 0);
-  const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : Buffer.alloc(0);
-  suspendData.push(bytes);
-  return JSON.stringify({
+  const tree = texts.add(JSON.stringify(cmi));
+  const suspendData = typeof text === 'string' ? texts.add(text) : undefined;
+  const json = JSON.stringify({
     attempt_id: s.attemptId,
     sco: s.sco,
     seq: s.seq,
     commit_hash: s.commitHash,
-    cmi,
-    sd_offset: typeof text === 'string' ? offset : null,
-    sd_length: bytes.length,
+    cmi_offset: tree.offset,
+    cmi_length: tree.length,
+    sd_offset: suspendData?.offset ?? null,
+    sd_length: suspendData?.length ?? 0,
     completion: s.completion,
     success: s.success,
     score_scaled: s.scoreScaled,
@@ -302,6 +320,7 @@ function scoStateRowJson(s: ScoState, suspendData: Buffer[]): string {
     terminated: s.terminated,
     suspended: s.suspended,
   });
+  return { json, size: json.length + tree.length + (suspendData?.length ?? 0) };
 }
 
 function attemptRowOf(w: AttemptWork): Json {

@@ -23,17 +23,18 @@ forEachDatabase(
     const stored = async (attemptId: string) => {
       const s = ident(tenantSchema(t.tenant));
       return db().ownerTransaction(async (tx) => {
-        const cols = await tx.query<{ column_name: string }>(
-          `SELECT column_name FROM information_schema.columns
-           WHERE table_schema = $1 AND table_name = 'sco_states' AND column_name = 'suspend_data'`,
+        const cols = await tx.query<{ column_name: string; data_type: string }>(
+          `SELECT column_name, data_type FROM information_schema.columns
+           WHERE table_schema = $1 AND table_name = 'sco_states' AND column_name IN ('suspend_data', 'cmi')`,
           [tenantSchema(t.tenant)],
         );
-        const hasColumn = cols.rows.length === 1;
+        const hasColumn = cols.rows.some((c) => c.column_name === 'suspend_data');
+        const cmiType = cols.rows.find((c) => c.column_name === 'cmi')?.data_type;
         const row = await tx.query<{ cmi: Record<string, unknown>; suspend_data?: string | null }>(
           `SELECT cmi${hasColumn ? ', suspend_data' : ''} FROM ${s}.sco_states WHERE attempt_id = $1`,
           [attemptId],
         );
-        return { hasColumn, ...row.rows[0]! };
+        return { hasColumn, cmiType, ...row.rows[0]! };
       });
     };
 
@@ -50,12 +51,14 @@ forEachDatabase(
         t2.is(res.statusCode, 200, res.body);
         const after = await stored(data.attemptId);
         t2.true(after.hasColumn);
+        t2.is(after.cmiType, 'json', 'the tree is validated JSON text, not rebuilt as jsonb');
         t2.is(after.suspend_data, 'state="a\\b"');
         t2.false('suspend_data' in after.cmi, 'the tree is stored without it');
 
         t2.deepEqual(await undoTenantMigration(db(), t.tenant), ['006-commit-storage']);
         const before = await stored(data.attemptId);
         t2.false(before.hasColumn);
+        t2.is(before.cmiType, 'jsonb');
         t2.is(before.cmi.suspend_data, 'state="a\\b"');
         t2.is(before.cmi.location, 'p1');
 

@@ -14,10 +14,11 @@ const LZ4_COLUMNS = [
  * Storage for the SCO commit path, which rewrites a learner's rows every ~20 s at the compliance peak
  * (bench F). Measured with pgbench on 2–5 KB incompressible bodies, upserts of a State document went from
  * ~7,600 to ~11,500 rows/s with all three of:
- * - suspend_data gets a text column of its own beside the CMI jsonb. PostgreSQL then stores the string
- *   as sent rather than lexing up to 64,000 characters of JSON escapes into jsonb on every commit, and the
- *   suspend_data State document is copied from that column instead of extracted out of the stored tree.
- *   Readers put it back into the tree (runtime/model.ts SCO_STATE_COLUMNS).
+ * - suspend_data gets a text column of its own beside the CMI tree, and the tree becomes json. Both reach
+ *   PostgreSQL as raw UTF-8 (runtime/ops/commit-cmi.ts scoStateRow), so it validates the tree instead of
+ *   building jsonb out of it character by character (PostgreSQL 15's json_lex) on every commit, and stores
+ *   suspend_data (up to 64,000 characters) as sent. The suspend_data State document is copied from that column.
+ *   Readers put the tree back together (runtime/model.ts SCO_STATE_COLUMNS); only reports and launches read it.
  * - lz4 TOAST compression where the server has it (PostgreSQL 14+ built with lz4; PGlite is not): pglz
  *   spends ~10% of PostgreSQL's CPU under bench F failing to compress such values, and lz4 gives up fast.
  * - HOT updates: documents_since (kind, activity_iri, agent_key, updated_at) goes. It is a prefix of
@@ -33,6 +34,7 @@ export const migration: Migration = {
       `ALTER TABLE ${s}.sco_states ADD COLUMN suspend_data text`,
       `UPDATE ${s}.sco_states SET suspend_data = cmi->>'suspend_data', cmi = cmi - 'suspend_data'
        WHERE cmi->'suspend_data' IS NOT NULL`,
+      `ALTER TABLE ${s}.sco_states ALTER COLUMN cmi TYPE json USING cmi::json`,
       `DROP INDEX ${s}.documents_since`,
       `ALTER TABLE ${s}.documents SET (fillfactor = 80)`,
       `ALTER TABLE ${s}.sco_states SET (fillfactor = 80)`,
@@ -62,6 +64,7 @@ export const migration: Migration = {
       `ALTER TABLE ${s}.sco_states RESET (fillfactor)`,
       `ALTER TABLE ${s}.documents RESET (fillfactor)`,
       `CREATE INDEX documents_since ON ${s}.documents (kind, activity_iri, agent_key, updated_at)`,
+      `ALTER TABLE ${s}.sco_states ALTER COLUMN cmi TYPE jsonb USING cmi::jsonb`,
       `UPDATE ${s}.sco_states SET cmi = cmi || jsonb_build_object('suspend_data', suspend_data)
        WHERE suspend_data IS NOT NULL`,
       `ALTER TABLE ${s}.sco_states DROP COLUMN suspend_data`,
