@@ -21,6 +21,8 @@ test('defaults are the embedded engines on 127.0.0.1:8080 under ./data', (t) => 
   t.deepEqual(c.database, { kind: 'pglite', dataDir: path.resolve('data/pglite'), appRole: 'crest_app' });
   t.deepEqual(c.storage, { kind: 'folder', root: path.resolve('data/blobs') });
   t.deepEqual(c.queue, { kind: 'postgres' });
+  t.is(c.commitLingerMs, 3);
+  t.is(loadConfig({ CREST_COMMIT_LINGER_MS: '10' }).commitLingerMs, 10);
 });
 
 test('DATABASE_URL switches to PostgreSQL; S3 and SQS settings switch their engines', (t) => {
@@ -66,6 +68,7 @@ test('bad values name the variable', (t) => {
   t.is(configError({ S3_FORCE_PATH_STYLE: 'maybe' }).variable, 'S3_FORCE_PATH_STYLE');
   t.is(configError({ CREST_ADMIN_TOKEN: 'short' }).variable, 'CREST_ADMIN_TOKEN');
   t.is(configError({ CREST_APP_ROLE: 'App Role' }).variable, 'CREST_APP_ROLE');
+  t.is(configError({ CREST_COMMIT_LINGER_MS: 'soon' }).variable, 'CREST_COMMIT_LINGER_MS');
 });
 
 test('engines that need settings say which one is missing', (t) => {

@@ -8,6 +8,9 @@ const bool = z
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+/** CREST_COMMIT_LINGER_MS's default: the SCO-commit lanes' wait for more commits (core/lane-batcher.ts lingerMs). */
+export const DEFAULT_COMMIT_LINGER_MS = 3;
+
 /** Every variable Crest reads. Unknown adapter names are refused here, so a typo never falls back silently. */
 const EnvSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -62,6 +65,7 @@ const EnvSchema = z.object({
     .min(1024)
     .default(4 * 1024 ** 3),
   CREST_AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  CREST_COMMIT_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(DEFAULT_COMMIT_LINGER_MS),
   CREST_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   CREST_BOOTSTRAP_DEMO: bool.default(true),
   CREST_XAPI_DEFAULT_VERSION: z.enum(['2.0.0', '1.0.3']).default('2.0.0'),
@@ -100,6 +104,8 @@ export interface Config {
   /** Largest course package upload, in bytes. */
   uploadLimit: number;
   authCacheTtlMs: number;
+  /** How long a tenant's free SCO-commit lane waits for more commits while its other transaction runs. */
+  commitLingerMs: number;
   adminToken: string | undefined;
   bootstrapDemo: boolean;
   /** The X-Experience-API-Version reported on responses to requests that named none. */
@@ -173,6 +179,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyLimit: e.CREST_BODY_LIMIT,
     uploadLimit: e.CREST_UPLOAD_LIMIT,
     authCacheTtlMs: e.CREST_AUTH_CACHE_TTL_MS,
+    commitLingerMs: e.CREST_COMMIT_LINGER_MS,
     adminToken: e.CREST_ADMIN_TOKEN,
     bootstrapDemo: e.CREST_BOOTSTRAP_DEMO,
     xapiDefaultVersion: e.CREST_XAPI_DEFAULT_VERSION,

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyServerOptions, RouteOptions } from 'fastify';
 import type { Authenticator } from '../control/authenticator.ts';
-import type { Config } from '../core/config.ts';
+import { type Config, DEFAULT_COMMIT_LINGER_MS } from '../core/config.ts';
 import type { Database } from '../db/database.ts';
 import { registerXapi } from '../lrs/http/register.ts';
 import { createGroupCommitWriter } from '../lrs/ops/group-commit.ts';
@@ -18,7 +18,7 @@ import { XAPI_ROUTES } from './xapi-routes.ts';
 
 export interface AppDeps {
   config: Pick<Config, 'bodyLimit' | 'logLevel'> &
-    Partial<Pick<Config, 'publicUrl' | 'xapiDefaultVersion' | 'launchSigningKey'>>;
+    Partial<Pick<Config, 'publicUrl' | 'xapiDefaultVersion' | 'launchSigningKey' | 'commitLingerMs'>>;
   db: Database;
   blobs: BlobStore;
   queue: JobQueue;
@@ -62,6 +62,7 @@ export async function buildApp(
     adminToken: deps.adminToken,
     launchSigningKey: deps.config.launchSigningKey,
     publicUrl: deps.config.publicUrl,
+    commitLingerMs: deps.config.commitLingerMs ?? DEFAULT_COMMIT_LINGER_MS,
     contentBaseUrl: deps.courses?.contentBaseUrl ?? (() => ''),
     contentSigning: deps.courses?.contentSigning,
   });

@@ -13,6 +13,8 @@ export interface RuntimeOptions {
   adminToken: string;
   launchSigningKey: string | undefined;
   publicUrl: string | undefined;
+  /** CREST_COMMIT_LINGER_MS (core/config.ts); PGlite, one session, never lingers. */
+  commitLingerMs: number;
   contentBaseUrl: () => string;
   contentSigning: { key: string; ttlMs: number } | undefined;
 }
@@ -31,7 +33,7 @@ export async function registerRuntimeRoutes(app: FastifyInstance, options: Runti
     // four lanes saturated at ~1,550 and one left the machine idle between round trips (bench F, 2026-11-28).
     writer: createCommitWriter(options.db, {
       concurrency: options.db.kind === 'pglite' ? 1 : 2,
-      lingerMs: options.db.kind === 'pglite' ? 0 : Number(process.env.CREST_COMMIT_LINGER_MS ?? 3),
+      lingerMs: options.db.kind === 'pglite' ? 0 : options.commitLingerMs,
       publicUrl: options.publicUrl?.replace(/\/$/, ''),
     }),
   };
