@@ -42,13 +42,14 @@ const DOCUMENT_CONFLICT = `(kind, activity_iri, agent_key, (coalesce(registratio
  * database), if a State document was not written, or if a statement id already existed (STATEMENT_EXISTS: the
  * careful path judges each statement). Raising there rolls the whole statement back before the COMMIT.
  *
- * $1 SCO states (each row names where its CMI tree's JSON and its suspend_data lie in $16:
- * commit-cmi.ts scoStateRow); $2 attempt rollups; $3 suspend_data State documents, whose bodies are taken from the SCO
- * state rows written here so suspend_data travels once; $4 their stateId; $5–$10 statements (lrs/ops
+ * $1 SCO states (each row names where its CMI tree's JSON and its suspend_data lie in $16: commit-cmi.ts
+ * scoStateRow); $2 attempt rollups; $3 suspend_data State documents, whose bodies are taken from the SCO state
+ * rows written here so suspend_data travels once; $4 their stateId; $5–$10 statements (lrs/ops
  * statementInsertCtes); $11 the attempts' ids; $12 [{id, xmin}]; $13 Attempt State documents; $14 their
- * stateId; $15 how many statements must be inserted; $16 the SCO states' trees and suspend_data, UTF-8 end to end, one bytea. The State documents follow the LRS's conventions (bytes
- * as sent, Content-Type, ETag = SHA-1 hex), so GET /xapi/activities/state serves them like any other; the
- * runtime is their only writer, inside the attempt lock, so they need none of putDocument's preconditions.
+ * stateId; $15 how many statements must be inserted; $16 the SCO states' trees and suspend_data, UTF-8 end to
+ * end, one bytea. The State documents follow the LRS's conventions (bytes as sent, Content-Type, ETag = SHA-1
+ * hex), so GET /xapi/activities/state serves them like any other; the runtime is their only writer, inside the
+ * attempt lock, so they need none of putDocument's preconditions.
  * Returns the attempts' new row versions.
  */
 export const WRITE_COMMITS_SQL = `WITH guard AS (
@@ -67,12 +68,13 @@ export const WRITE_COMMITS_SQL = `WITH guard AS (
            THEN convert_from(substring($16::bytea FROM r.sd_offset + 1 FOR r.sd_length), 'UTF8') END,
          r.completion, r.success, r.score_scaled, r.total_seconds, r.session_seconds, r.terminated, r.suspended
        FROM jsonb_to_recordset($1::jsonb) AS r(attempt_id uuid, sco text, seq bigint, commit_hash text,
-         cmi_offset int, cmi_length int, sd_offset int, sd_length int, completion text, success text, score_scaled numeric,
-         total_seconds numeric, session_seconds numeric, terminated boolean, suspended boolean)
+         cmi_offset int, cmi_length int, sd_offset int, sd_length int, completion text, success text,
+         score_scaled numeric, total_seconds numeric, session_seconds numeric, terminated boolean, suspended boolean)
        WHERE r.attempt_id IN (SELECT id FROM ok)
        ORDER BY r.attempt_id, r.sco
        ON CONFLICT (attempt_id, sco) DO UPDATE SET seq = EXCLUDED.seq, commit_hash = EXCLUDED.commit_hash,
-         cmi = EXCLUDED.cmi, suspend_data = EXCLUDED.suspend_data, completion = EXCLUDED.completion, success = EXCLUDED.success,
+         cmi = EXCLUDED.cmi, suspend_data = EXCLUDED.suspend_data, completion = EXCLUDED.completion,
+         success = EXCLUDED.success,
          score_scaled = EXCLUDED.score_scaled, total_seconds = EXCLUDED.total_seconds,
          session_seconds = EXCLUDED.session_seconds, terminated = EXCLUDED.terminated,
          suspended = EXCLUDED.suspended, updated_at = now()

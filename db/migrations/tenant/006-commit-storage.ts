@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import { ident } from '../../database.ts';
 import type { Migration } from '../types.ts';
 import { runSql } from '../types.ts';
@@ -72,7 +73,7 @@ export const migration: Migration = {
   },
 };
 
-async function hasLz4(knex: Parameters<Migration['up']>[0]): Promise<boolean> {
+async function hasLz4(knex: Knex): Promise<boolean> {
   const res = await knex.raw(
     `SELECT 'lz4' = ANY(enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'`,
   );
