@@ -19,15 +19,19 @@ export interface CrestProcess {
 }
 
 /**
- * Starts the real `crest serve` (a child process, as in production) on PostgreSQL, and reads the demo
- * tenant's key and secret from its first-start banner. It stops on `stop()`, and in any case when this
- * process exits (SIGINT, then SIGKILL if it has not gone within 20 s).
+ * The Node flags `crest serve` starts with: those `npm start` uses (SERVE_NODE_FLAGS), then
+ * BENCH_CREST_NODE_ARGS, e.g. '--cpu-prof --cpu-prof-dir=.tmp/prof' to profile the server under load (Node
+ * refuses --cpu-prof in NODE_OPTIONS).
  */
-/** Started as `npm start` starts it (SERVE_NODE_FLAGS); BENCH_CREST_NODE_ARGS='--cpu-prof --cpu-prof-dir=.tmp/prof' profiles the server under load (not allowed in NODE_OPTIONS). */
 function nodeArgs(): string[] {
   return [...SERVE_NODE_FLAGS, ...(process.env.BENCH_CREST_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)];
 }
 
+/**
+ * Starts the real `crest serve` (a child process, as in production) on PostgreSQL, and reads the demo
+ * tenant's key and secret from its first-start banner. It stops on `stop()`, and in any case when this
+ * process exits (SIGINT, then SIGKILL if it has not gone within 20 s).
+ */
 export async function startCrest(
   databaseUrl: string,
   env: Record<string, string> = {},
