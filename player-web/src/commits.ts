@@ -12,23 +12,46 @@ import { shell } from './shell.ts';
  * go at once by navigator.sendBeacon (text/plain), the one request a closing page is sure to get out.
  */
 
+/*
+ * The queue also delivers what an earlier page on this origin left unsent (offline, a closed tab), which may
+ * be another attempt's or another learner's: its answers and refusals are that attempt's, not this page's.
+ * Until the launch names this page's attempt, they wait.
+ */
+let ownAttempt: string | undefined;
+let undecided: (() => void)[] = [];
+
+function ifMine(body: CommitBody, f: () => void): void {
+  if (ownAttempt === undefined) undecided.push(() => ifMine(body, f));
+  else if (body.attemptId === ownAttempt) f();
+}
+
+/** Called once the launch is known: answers already received for this attempt take effect now. */
+export function setOwnAttempt(attemptId: string): void {
+  ownAttempt = attemptId;
+  const waiting = undecided;
+  undecided = [];
+  for (const f of waiting) f();
+}
+
 export function createCommitQueue(): CommitQueue {
   return new CommitQueue({
     storage: safeStorage(),
     fetch: (url, init) => fetch(url, init),
     beacon: (url, body) => navigator.sendBeacon(url, body),
     onState: (s, detail) => shell.saveState(s, detail),
-    onAnswer: (_body, answer) => {
-      state.answers = (state.answers as number) + 1;
-      state.lastAnswer = answer;
-      if (answer.course?.complete) {
-        state.complete = true;
-        shell.complete(true);
-      }
-    },
-    onRejected: (body, status, error) => {
-      state.rejected = { sco: body.sco, seq: body.seq, status, error };
-    },
+    onAnswer: (body, answer) =>
+      ifMine(body, () => {
+        state.answers = (state.answers as number) + 1;
+        state.lastAnswer = answer;
+        if (answer.course?.complete) {
+          state.complete = true;
+          shell.complete(true);
+        }
+      }),
+    onRejected: (body, status, error) =>
+      ifMine(body, () => {
+        state.rejected = { sco: body.sco, seq: body.seq, status, error };
+      }),
   });
 }
 

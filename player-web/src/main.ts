@@ -1,4 +1,4 @@
-import { commitOnPageHide, createCommitQueue } from './commits.ts';
+import { commitOnPageHide, createCommitQueue, setOwnAttempt } from './commits.ts';
 import { boot, checkContentOrigin, fetchLaunch, loadVendor, readLaunchLink } from './launch.ts';
 import { lmsNavigation } from './lms-navigation.ts';
 import { wireShell } from './nav-controls.ts';
@@ -24,6 +24,7 @@ async function main(): Promise<void> {
 
   const launch = await fetchLaunch(link);
   checkContentOrigin(launch);
+  setOwnAttempt(launch.attemptId);
   state.phase = 'launched';
   shell.setTitle(launch.course.title);
   // Until scorm-again is loaded, requests from the shell take the LMS's path, sequenced course or not.

@@ -116,3 +116,34 @@ run('the terminating commit also goes by sendBeacon as text/plain, which the run
   t.log(JSON.stringify(posts));
   await page.close();
 });
+
+run(
+  "a commit another learner's page left queued is delivered by the next page, whose Complete stays its own",
+  async (t) => {
+    const first = await launchOnly(t.log);
+    await first.page.route('**/commits', (route) => route.abort('connectionrefused'));
+    await inSco(
+      first.sco,
+      "set('cmi.completion_status','completed'); set('cmi.success_status','passed'); commit();",
+    );
+    await first.page.waitForFunction(
+      () => document.getElementById('save')?.textContent === 'Not saved — retrying',
+    );
+    await first.page.close({ runBeforeUnload: true });
+
+    // Another learner on the same browser (a shared kiosk, a training room) opens their own launch link.
+    const second = await launchOnly(t.log);
+    await eventually(async () => {
+      const s = (await suite.backend.stored(first.registration)).only;
+      return (s?.cmi as Cmi2004 | undefined)?.completion_status === 'completed' ? true : undefined;
+    }, "the first learner's queued completion reaching the runtime");
+    await second.page.waitForFunction(() => document.getElementById('save')?.textContent === 'Saved');
+    t.is(await queued(second.page), 0, 'the leftover was acknowledged and dropped');
+    const s = await playerState(second.page);
+    t.falsy(s.complete, "the first learner's course completion is not the second learner's");
+    t.true(await second.page.isHidden('#complete'));
+    const own = (await suite.backend.stored(second.registration)).only?.cmi as Cmi2004 | undefined;
+    t.not(own?.completion_status, 'completed', 'nothing of the first learner went to the second');
+    await second.page.close();
+  },
+);
