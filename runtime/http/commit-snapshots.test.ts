@@ -5,7 +5,7 @@ import { migrateControl } from '../../db/migrate.ts';
 import type { TenantWithKey, TestApp } from '../../test/app-harness.ts';
 import { forEachDatabase } from '../../test/databases.ts';
 import { snapshotOf } from '../ops/attempt-snapshots.ts';
-import { commit, launched, runtimeAppHooks } from '../test/runtime-fixture.ts';
+import { commit, launch, launched, runtimeAppHooks } from '../test/runtime-fixture.ts';
 import { ATTEMPT_STATE_ID } from '../xapi/activity-iris.ts';
 
 /*
@@ -59,6 +59,64 @@ forEachDatabase(
           ),
         );
         t2.deepEqual(stored.rows, [{ seq: '6', location: 'p6' }]);
+      },
+    );
+
+    test.serial(
+      `${name}: a launch leaves a snapshot of what it read, at the attempt's row version, for the first commit`,
+      async (t2) => {
+        const { token, data } = await launched(h, t, 'scorm2004');
+        const base = { attemptId: data.attemptId, sco: 'item_0' };
+        const xmin = async () =>
+          (
+            await db().ownerTransaction((tx) =>
+              tx.query<{ xmin: string }>(`SELECT xmin::text FROM ${schema()}.attempts WHERE id = $1`, [
+                data.attemptId,
+              ]),
+            )
+          ).rows[0]!.xmin;
+        const fresh = snapshotOf(t.tenant, data.attemptId);
+        t2.truthy(fresh, 'the launch remembered the attempt');
+        t2.is(fresh!.row.xmin, await xmin());
+        t2.is(fresh!.states.size, 0, 'a first launch: no SCO state yet');
+        t2.is(
+          (await commit(h, token, { ...base, seq: 1, cmi: { location: 'p1', suspend_data: 'kept' } }))
+            .statusCode,
+          200,
+        );
+
+        // The next session: its launch reads the stored tree, and the commit is judged against it.
+        const again = await launch(h, token);
+        const primed = snapshotOf(t.tenant, data.attemptId)!;
+        t2.is(again.attemptId, data.attemptId);
+        t2.is(primed.row.xmin, await xmin());
+        t2.like(primed.states.get('item_0'), { seq: 1, cmi: { location: 'p1', suspend_data: 'kept' } });
+        const two = await commit(h, token, {
+          ...base,
+          seq: 1,
+          cmi: { location: 'p1', suspend_data: 'kept' },
+        });
+        t2.is(two.statusCode, 200, 'a retry of the stored commit is answered from the launch snapshot');
+
+        // Touched behind the snapshot's back after the launch: the guard catches it, and the commit still lands.
+        await launch(h, token);
+        await db().ownerTransaction((tx) =>
+          tx.query(`UPDATE ${schema()}.attempts SET updated_at = now() WHERE id = $1`, [data.attemptId]),
+        );
+        const three = await commit(h, token, {
+          ...base,
+          seq: 2,
+          cmi: { location: 'p2', suspend_data: 'new' },
+        });
+        t2.is(three.statusCode, 200, three.body);
+        const stored = await db().ownerTransaction((tx) =>
+          tx.query<{ seq: string; location: string; sd: string }>(
+            `SELECT seq::text, cmi->>'location' AS location, suspend_data AS sd FROM ${schema()}.sco_states
+             WHERE attempt_id = $1`,
+            [data.attemptId],
+          ),
+        );
+        t2.deepEqual(stored.rows, [{ seq: '2', location: 'p2', sd: 'new' }]);
       },
     );
 

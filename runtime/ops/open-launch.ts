@@ -1,6 +1,7 @@
 import { AppError } from '../../core/errors.ts';
 import type { Tx } from '../../db/database.ts';
 import { type Attempt, type Registration, SCO_STATE_COLUMNS, type ScoState, toScoState } from '../model.ts';
+import { rememberSnapshot } from './attempt-snapshots.ts';
 import { getRegistration } from './get-registration.ts';
 import { type CourseVersionInfo, loadCourseVersion } from './load-course-version.ts';
 import { startAttempt } from './start-attempt.ts';
@@ -32,8 +33,48 @@ export async function openLaunch(
   if (!attempt || (finished && attempt.number < registration.maxAttempts)) {
     attempt = await startAttempt(tx, current);
   }
-  const states = await tx.query(`SELECT ${SCO_STATE_COLUMNS} FROM sco_states WHERE attempt_id = $1`, [
-    attempt.id,
+  const [version, rows] = await Promise.all([
+    tx.query<{ xmin: string }>('SELECT xmin::text FROM attempts WHERE id = $1', [attempt.id]),
+    tx.query(`SELECT ${SCO_STATE_COLUMNS} FROM sco_states WHERE attempt_id = $1`, [attempt.id]),
   ]);
-  return { registration, attempt, course, states: states.rows.map(toScoState) };
+  const states = rows.rows.map(toScoState);
+  primeSnapshot(input.tenant, registration, attempt, states, version.rows[0]!.xmin);
+  return { registration, attempt, course, states };
+}
+
+/**
+ * The learner's first commit after a launch is judged from what the launch just read, as every later commit is
+ * from the last write: without this, each session's first commit paid a locking read round trip and a second
+ * judging pass (bench F's "first commits" ran at twice the CPU of the rest). The snapshot carries the attempt's
+ * row version (xmin), and the commit write's guard refuses it if anything touched the attempt since, so it is
+ * never trusted blindly; remembered before COMMIT for the same reason as commit-cmi.ts `remember`.
+ */
+function primeSnapshot(
+  tenant: string,
+  registration: Registration,
+  attempt: Attempt,
+  states: readonly ScoState[],
+  xmin: string,
+): void {
+  let bytes = 0;
+  for (const s of states) bytes += JSON.stringify(s.cmi).length;
+  rememberSnapshot(
+    tenant,
+    {
+      row: {
+        id: attempt.id,
+        registration_id: registration.id,
+        course_id: registration.courseId,
+        version: registration.version,
+        learner: registration.learner,
+        completed_at: attempt.completedAt,
+        suspended_sco: attempt.suspendedSco,
+        sequencing_state: attempt.sequencingState,
+        current: true,
+        xmin,
+      },
+      states: new Map(states.map((s) => [s.sco, s])),
+    },
+    bytes,
+  );
 }
