@@ -4,6 +4,9 @@ import { isVoiding, refTarget } from '../model/prepare-statement.ts';
 import { indexBatch, type Json } from '../model/statement-index.ts';
 import type { StoreStatementsInput, StoreStatementsResult } from './store-statements.ts';
 
+/** The SQLSTATE the fast path raises (crest.raise, control migration 004) when a statement id already exists. */
+export const STATEMENT_EXISTS = 'CR003';
+
 /** Thrown when an id already exists: the transaction must be rolled back and the careful path used. */
 export class FastPathConflict extends Error {
   constructor() {
@@ -96,28 +99,39 @@ export function statementInsertCtes(first: number): string {
      )`;
 }
 
+/**
+ * The clash check runs inside the statement, so COMMIT can ride behind it in the same round trip: if an id
+ * already existed, the raise aborts the transaction before COMMIT and nothing of it stays.
+ */
 const INSERT_STATEMENTS_SQL = `WITH ${statementInsertCtes(1)}
-     SELECT id::text FROM ins`;
+     SELECT CASE WHEN (SELECT count(*) FROM ins) <> cardinality($6::uuid[])
+       THEN crest.raise('${STATEMENT_EXISTS}', 'A statement id of this request already exists.')
+       ELSE 0 END AS checked`;
 
 /**
- * Stores every statement of every request in ONE SQL statement: the statements, their agent and
- * activity index rows, and the people and activity-definition upserts, as writable CTEs. A statement
- * is born voided when a voiding statement already names it. Compared with the careful path this
- * saves five round trips per transaction, which is most of a group commit's time on a busy LRS.
- * If any id already exists, nothing is decided here: FastPathConflict asks the caller to roll back
- * and rerun on the careful path, which compares contents and fails only the requests at fault.
+ * Stores every statement of every request in ONE SQL statement, the transaction's last: the statements, their
+ * agent and activity index rows, and the people and activity-definition upserts, as writable CTEs, with COMMIT
+ * behind them in the same round trip. A statement is born voided when a voiding statement already names it.
+ * Compared with the careful path this saves five round trips per transaction, and COMMIT's own: most of a group
+ * commit's time on a busy LRS. If any id already exists, nothing is decided here: the transaction is rolled back and
+ * FastPathConflict asks the caller to rerun on the careful path, which compares contents and fails only the
+ * requests at fault.
  */
 export async function insertStatementsFast(
   tx: Tx,
   requests: readonly StoreStatementsInput[],
 ): Promise<StoreStatementsResult[]> {
-  const params = statementInsertParams(requests);
-  const res = await tx.query<{ id: string }>(
-    INSERT_STATEMENTS_SQL,
-    params,
-    // Planning this CTE costs about as much as executing it for a small group: plan it once.
-    { prepare: 'crest-insert-statements-fast' },
-  );
-  if (res.rows.length !== (params[5] as string[]).length) throw new FastPathConflict();
+  try {
+    // Planning this CTE costs about as much as executing it for a small group: plan it once. COMMIT follows
+    // in the same socket write: without it, the transaction sat "idle in transaction" until the event loop
+    // got round to sending COMMIT, 36% of PostgreSQL's session time in bench B.
+    await tx.query(INSERT_STATEMENTS_SQL, statementInsertParams(requests), {
+      prepare: 'crest-insert-statements-fast',
+      commit: true,
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code === STATEMENT_EXISTS) throw new FastPathConflict();
+    throw err;
+  }
   return requests.map((r) => ({ ids: r.statements.map((s) => s.id), duplicates: [] }));
 }

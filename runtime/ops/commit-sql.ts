@@ -1,10 +1,10 @@
-import { statementInsertCtes } from '../../lrs/ops/insert-statements-fast.ts';
+import { STATEMENT_EXISTS, statementInsertCtes } from '../../lrs/ops/insert-statements-fast.ts';
 import { SCO_CMI } from '../model.ts';
 
 /** SQLSTATEs the commit write raises (control migration 004, crest.raise). */
 export const STALE_ATTEMPT = 'CR001';
 export const DOCUMENTS_NOT_WRITTEN = 'CR002';
-export const STATEMENT_EXISTS = 'CR003';
+export { STATEMENT_EXISTS };
 
 /**
  * The slow path's first round trip, for attempts this process holds no snapshot of. xmin is the row version:
