@@ -1,3 +1,4 @@
+import type { ScormAgainSequencingSettings } from '../packager/manifest/scorm-again-sequencing.ts';
 import type { CmiTree } from './cmi/data-model.ts';
 import { type Entry, entryFor, launchCmi } from './cmi/launch-cmi.ts';
 import type { TocEntry } from './course-info.ts';
@@ -19,7 +20,7 @@ export interface LaunchData {
   };
   contentBase: string;
   toc: TocEntry[];
-  sequencing: unknown;
+  sequencing: ScormAgainSequencingSettings | null;
   sequencingState: unknown;
   scos: Record<string, { cmi: CmiTree; seq: number; entry: Entry }>;
   current: string | null;

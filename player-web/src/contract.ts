@@ -1,7 +1,8 @@
 /**
  * The runtime ⇄ player contract (runtime/API.md), as the player reads it. A twin of the types in
  * runtime/launch-data.ts and runtime/http/request-bodies.ts, not an import of them: those modules hold server
- * code and server-side fields (a commit's `hash`), and runtime/ has no types-only module to share.
+ * code and server-side fields (a commit's `hash`), and runtime/ has no types-only module to share. The twins
+ * are compared at type-check time (contract-check.ts).
  */
 
 export interface TocItem {

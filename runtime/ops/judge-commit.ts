@@ -34,7 +34,7 @@ export interface CommitInput {
   cmi: unknown;
   terminated: boolean;
   navRequest: string | null;
-  sequencingState: Json | undefined;
+  sequencingState?: Json;
   /** SHA-256 of the canonical commit, to tell a retry of the stored commit from a different one. */
   hash: string;
 }
