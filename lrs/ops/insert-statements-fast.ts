@@ -112,10 +112,10 @@ const INSERT_STATEMENTS_SQL = `WITH ${statementInsertCtes(1)}
  * Stores every statement of every request in ONE SQL statement, the transaction's last: the statements, their
  * agent and activity index rows, and the people and activity-definition upserts, as writable CTEs, with COMMIT
  * behind them in the same round trip. A statement is born voided when a voiding statement already names it.
- * Compared with the careful path this saves five round trips per transaction, and COMMIT's own: most of a group
- * commit's time on a busy LRS. If any id already exists, nothing is decided here: the transaction is rolled back and
- * FastPathConflict asks the caller to rerun on the careful path, which compares contents and fails only the
- * requests at fault.
+ * Compared with the careful path this saves five round trips per transaction, and COMMIT's own: most of a
+ * group commit's time on a busy LRS. If any id already exists, nothing is decided here: the transaction is
+ * rolled back and FastPathConflict asks the caller to rerun on the careful path, which compares contents and
+ * fails only the requests at fault.
  */
 export async function insertStatementsFast(
   tx: Tx,

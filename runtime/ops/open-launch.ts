@@ -44,8 +44,8 @@ export async function openLaunch(
 
 /**
  * The learner's first commit after a launch is judged from what the launch just read, as every later commit is
- * from the last write: without this, each session's first commit paid a locking read round trip and a second
- * judging pass (bench F's "first commits" ran at twice the CPU of the rest). The snapshot carries the attempt's
+ * from the last write: without this, each session's first commit paid a locking read round trip
+ * (commit-sql.ts LOCK_ATTEMPTS_SQL and READ_STATES_SQL) before its write. The snapshot carries the attempt's
  * row version (xmin), and the commit write's guard refuses it if anything touched the attempt since, so it is
  * never trusted blindly; remembered before COMMIT for the same reason as commit-cmi.ts `remember`.
  */
