@@ -35,7 +35,10 @@ export interface CommitInput {
   terminated: boolean;
   navRequest: string | null;
   sequencingState?: Json;
-  /** SHA-256 of the canonical commit, to tell a retry of the stored commit from a different one. */
+  /**
+   * SHA-256 of the commit body's text as sent (http/request-bodies.ts), to tell a retry of the stored commit
+   * from a different one.
+   */
   hash: string;
 }
 
