@@ -30,6 +30,7 @@ const RATES = process.env.BENCH_RATES
   ? process.env.BENCH_RATES.split(',').map(Number)
   : [500, 1000, 1500, 2000, 2500, 4000, 5500];
 const CONNECTIONS = 600;
+const QUESTIONS = 8;
 
 interface Learner {
   token: string;
@@ -37,21 +38,35 @@ interface Learner {
   sco: string;
   seq: number;
   acked: number;
+  /** 0 or 1: whether the learner's answers fall on even or odd commits (commitBody). */
+  phase: number;
 }
 
-/** A SCORM 2004 SCO's commit as scorm-again sends it mid-lesson: 2–8 KB suspend_data and interactions. */
+/**
+ * A SCORM 2004 SCO's commit as scorm-again sends it mid-lesson: 2–8 KB suspend_data and a quiz of 8 questions.
+ * Every other commit of a learner carries an answer (a responded statement, and a scored one when the score
+ * moves); the rest only move location, progress, time and suspend_data. Past the eighth answer the learner
+ * answers the quiz again from the first question, so a commit costs the same at every level, however many
+ * commits came before. Learners answer on alternate commits (`phase`): in turn, all on the same parity, every
+ * learner would answer in the same round and the load would swing between answer-only and answer-free rounds.
+ */
 function commitBody(l: Learner, suspendData: readonly string[]): string {
   const seq = ++l.seq;
-  // A new answer every other commit, up to 8; an answer, once given, stays as it was (as in a real quiz).
-  const answered = Math.min(Math.ceil(seq / 2), 8);
+  const answers = Math.floor((seq + l.phase) / 2);
+  const round = Math.floor(Math.max(0, answers - 1) / QUESTIONS);
   const interactions: Record<string, unknown> = {};
-  for (let j = 0; j < answered; j++) {
+  let correct = 0;
+  for (let j = 0; j < Math.min(answers, QUESTIONS); j++) {
+    // Question j was last answered in this round if the answers so far reach it, else in the round before.
+    const r = j < answers - round * QUESTIONS ? round : round - 1;
+    const right = (j + r) % 3 !== 0;
+    if (right) correct++;
     interactions[j] = {
       id: `q${j + 1}`,
       type: 'choice',
       description: `Question ${j + 1}: which procedure applies?`,
-      learner_response: ['a', 'b', 'c', 'd'][j % 4],
-      result: j % 3 ? 'correct' : 'incorrect',
+      learner_response: ['a', 'b', 'c', 'd'][(j + r) % 4],
+      result: right ? 'correct' : 'incorrect',
       weighting: '1',
       latency: 'PT12S',
     };
@@ -66,7 +81,12 @@ function commitBody(l: Learner, suspendData: readonly string[]): string {
       success_status: 'unknown',
       location: `page-${seq}`,
       progress_measure: String(Math.min(0.99, seq / 50).toFixed(2)),
-      score: { scaled: String((answered / 10).toFixed(2)), raw: String(answered * 10), min: '0', max: '100' },
+      score: {
+        scaled: String((correct / QUESTIONS).toFixed(3)),
+        raw: String(correct),
+        min: '0',
+        max: String(QUESTIONS),
+      },
       session_time: `PT${seq * 20}S`,
       exit: '',
       suspend_data: `${suspendData[seq % suspendData.length]}|${seq}`,
@@ -132,6 +152,7 @@ async function enrol(crest: CrestProcess, courseId: string, count: number, log: 
         sco: launch.current as string,
         seq: 0,
         acked: 0,
+        phase: i % 2,
       });
       if (learners.length % 1000 === 0) log(`  enrolled ${n0(learners.length)} / ${n0(count)} learners`);
     }
@@ -168,6 +189,7 @@ export async function runCommitRate(ctx: ScenarioContext): Promise<ScenarioRepor
     sco: 'item_0',
     seq: 0,
     acked: 0,
+    phase: 0,
   };
   ctx.log(`load generators at ${n0(TARGET_RATE)}/s against node:http's hello world`);
   const generators: GeneratorCheck = await checkGenerators(
@@ -284,7 +306,10 @@ export async function runCommitRate(ctx: ScenarioContext): Promise<ScenarioRepor
         '(bench/paced-load.ts, open loop, each commit timed from when it was due, so queueing anywhere counts), ' +
         `${CONNECTIONS} keep-alive connections, ${seconds} s a level, after every learner's first commit, which is measured on its own ` +
         'row: at the peak most commits are mid-session), learners in turn, each commit a mid-lesson CMI tree as scorm-again ' +
-        'sends it: 2–8 KB suspend_data, location, progress, score, session time and up to 8 interactions. Every commit ' +
+        'sends it: 2–8 KB suspend_data, location, progress, score, session time and a quiz of 8 interactions; every ' +
+        'other commit of a learner answers a question (a responded statement, and scored when the score moves), half ' +
+        'the learners on even commits and half on odd ones, and after the eighth answer the quiz starts again, so a ' +
+        'level costs the same whatever ran before it. Every commit ' +
         'is validated against the SCORM 2004 data model and stored with its xAPI SCORM Profile statements and the ' +
         'suspend_data State document in the same transaction, acknowledged after the commit.',
       '',

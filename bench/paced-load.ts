@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import net from 'node:net';
 import type { LoadSummary } from './load.ts';
 
@@ -53,6 +54,10 @@ export function runPacedLoad(o: PacedLoadOptions): Promise<LoadSummary> {
     .map(([k, v]) => `${k}: ${v}\r\n`)
     .join('');
   const latencies: number[] = [];
+  // BENCH_TRACE=file appends one line per response (label, when it was due as epoch ms, latency ms), to see
+  // when in a level the slow ones came, beside other per-second readings.
+  const tracePath = process.env.BENCH_TRACE;
+  const trace: string[] = [];
   const statusCodes: Record<string, number> = {};
   let errors = 0;
   let sent = 0;
@@ -68,6 +73,7 @@ export function runPacedLoad(o: PacedLoadOptions): Promise<LoadSummary> {
 
   return new Promise((resolve) => {
     const finish = () => {
+      if (tracePath) appendFileSync(tracePath, trace.join(''));
       if (progress) clearInterval(progress);
       for (const c of conns) c.socket.destroy();
       const sorted = Float64Array.from(latencies).sort();
@@ -130,6 +136,10 @@ export function runPacedLoad(o: PacedLoadOptions): Promise<LoadSummary> {
         const status = Number(headText.slice(9, 12));
         lastResponse = performance.now();
         latencies.push(lastResponse - c.pending.dueAt);
+        if (tracePath)
+          trace.push(
+            `${o.label}\t${(performance.timeOrigin + c.pending.dueAt).toFixed(1)}\t${(lastResponse - c.pending.dueAt).toFixed(1)}\n`,
+          );
         statusCodes[status] = (statusCodes[status] ?? 0) + 1;
         c.pending.request.onResponse?.(status);
         settle(c);

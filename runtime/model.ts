@@ -112,9 +112,17 @@ export function toScoState(r: Record<string, unknown>): ScoState {
 
 export const ATTEMPT_COLUMNS = `id::text, registration_id::text, number, completion, success, score, total_seconds,
   completed_at, suspended_sco, sequencing_state, created_at, updated_at`;
-/** The tree is json and suspend_data is stored beside it (tenant migration 006); the tree is whole again here. */
-export const SCO_CMI = `CASE WHEN suspend_data IS NULL THEN cmi
-  ELSE (cmi::jsonb || jsonb_build_object('suspend_data', suspend_data))::json END`;
+/**
+ * The stored tree is json without suspend_data (tenant migration 006), which is kept in its State document
+ * (migration 007: suspend_doc), or, for rows not written since, in the suspend_data column. The tree is whole
+ * again here. A document an xAPI client deleted, or overwrote with a body that cannot be suspend_data, gives
+ * none (crest.suspend_data_text, control migration 005); an empty one gives none, as an empty value is never
+ * stored (validate-cmi).
+ */
+export const SCO_CMI = `CASE WHEN suspend_doc IS NULL AND suspend_data IS NULL THEN cmi
+  ELSE (cmi::jsonb || jsonb_strip_nulls(jsonb_build_object('suspend_data', nullif(CASE WHEN suspend_doc IS NULL
+    THEN suspend_data ELSE (SELECT crest.suspend_data_text(d.body) FROM documents d WHERE d.id = suspend_doc) END,
+    ''))))::json END`;
 export const SCO_STATE_COLUMNS = `attempt_id::text, sco, seq, commit_hash, ${SCO_CMI} AS cmi, completion, success,
   score_scaled, total_seconds, session_seconds, terminated, suspended, updated_at`;
 export const REGISTRATION_COLUMNS = `id::text, course_id::text, version, learner, max_attempts, exit_url, created_at, updated_at`;

@@ -111,8 +111,9 @@ forEachDatabase(
         t2.is(three.statusCode, 200, three.body);
         const stored = await db().ownerTransaction((tx) =>
           tx.query<{ seq: string; location: string; sd: string }>(
-            `SELECT seq::text, cmi->>'location' AS location, suspend_data AS sd FROM ${schema()}.sco_states
-             WHERE attempt_id = $1`,
+            `SELECT s.seq::text, s.cmi->>'location' AS location, convert_from(d.body, 'UTF8') AS sd
+             FROM ${schema()}.sco_states s JOIN ${schema()}.documents d ON d.id = s.suspend_doc
+             WHERE s.attempt_id = $1`,
             [data.attemptId],
           ),
         );

@@ -185,7 +185,10 @@ export async function commitCmi(
     a.attemptId === b.attemptId ? (a.sco < b.sco ? -1 : 1) : a.attemptId < b.attemptId ? -1 : 1,
   );
   const texts = new TextSlices();
-  const stateRows = states.map((st) => scoStateRow(st, texts));
+  const suspendIris = new Map(
+    [...out.suspendData.values()].map((d) => [`${d.attempt_id}|${d.sco}`, d.activity_iri]),
+  );
+  const stateRows = states.map((st) => scoStateRow(st, texts, suspendIris.get(`${st.attemptId}|${st.sco}`)));
   const byIri = <T extends { activity_iri: string }>(m: Map<string, T>) =>
     [...m.values()].sort((a, b) => a.activity_iri.localeCompare(b.activity_iri));
   const write = tx.query<{ versions: { id: string; xmin: string }[] }>(
@@ -193,7 +196,12 @@ export async function commitCmi(
     [
       `[${stateRows.map((r) => r.json).join(',')}]`,
       JSON.stringify(dirty.map(attemptRowOf)),
-      JSON.stringify(byIri(out.suspendData)),
+      JSON.stringify(
+        byIri(out.suspendData).map(({ text, ...row }) => {
+          const body = texts.add(text);
+          return { ...row, sd_offset: body.offset, sd_length: body.length };
+        }),
+      ),
       SUSPEND_DATA_STATE_ID,
       ...statementInsertParams(fast ? [request] : []),
       dirty.map((w) => w.row.id),
@@ -293,16 +301,21 @@ class TextSlices {
 }
 
 /**
- * A SCO state row for WRITE_COMMITS_SQL's $1. The CMI tree (as JSON text) and suspend_data (up to 64,000
- * characters, often full of quotes and backslashes) do not go into that JSON: their UTF-8 bytes go into the
- * write's $16, one binary bytea parameter, and the row names where. Inside $1, PostgreSQL 15 would lex every
- * character of them into jsonb (json_lex + appendStringInfoChar were ~25% of its CPU under bench F) and Node
- * would escape them; a json column only validates the tree (tenant migration 006).
+ * A SCO state row for WRITE_COMMITS_SQL's $1. The CMI tree (as JSON text) does not go into that JSON: its
+ * UTF-8 bytes go into the write's $16, one binary bytea parameter, and the row names where. Inside $1,
+ * PostgreSQL 15 would lex every character into jsonb (json_lex + appendStringInfoChar were ~25% of its CPU
+ * under bench F) and Node would escape it; a json column only validates the tree (tenant migration 006).
+ * suspend_data is not in the row at all: it is kept in its State document, written only when it changed
+ * (tenant migration 007); the row names that document's activity when this commit writes it. `size` counts
+ * suspend_data, since the snapshot cache holds it with the tree.
  */
-function scoStateRow(s: ScoState, texts: TextSlices): { json: string; size: number } {
+function scoStateRow(
+  s: ScoState,
+  texts: TextSlices,
+  suspendIri: string | undefined,
+): { json: string; size: number } {
   const { suspend_data: text, ...cmi } = s.cmi;
   const tree = texts.add(JSON.stringify(cmi));
-  const suspendData = typeof text === 'string' ? texts.add(text) : undefined;
   const json = JSON.stringify({
     attempt_id: s.attemptId,
     sco: s.sco,
@@ -310,8 +323,7 @@ function scoStateRow(s: ScoState, texts: TextSlices): { json: string; size: numb
     commit_hash: s.commitHash,
     cmi_offset: tree.offset,
     cmi_length: tree.length,
-    sd_offset: suspendData?.offset ?? null,
-    sd_length: suspendData?.length ?? 0,
+    suspend_iri: suspendIri ?? null,
     completion: s.completion,
     success: s.success,
     score_scaled: s.scoreScaled,
@@ -320,7 +332,7 @@ function scoStateRow(s: ScoState, texts: TextSlices): { json: string; size: numb
     terminated: s.terminated,
     suspended: s.suspended,
   });
-  return { json, size: json.length + tree.length + (suspendData?.length ?? 0) };
+  return { json, size: json.length + tree.length + (typeof text === 'string' ? text.length : 0) };
 }
 
 function attemptRowOf(w: AttemptWork): Json {

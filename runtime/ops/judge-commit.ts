@@ -60,7 +60,7 @@ export interface AttemptWork {
   sequencingState?: Json;
 }
 
-/** A suspend_data State document to write; its body is the suspend_data of the SCO state row written with it. */
+/** A suspend_data State document to write: the one copy of the SCO's suspend_data (tenant migration 007). */
 export interface SuspendDataRow {
   attempt_id: string;
   sco: string;
@@ -68,6 +68,8 @@ export interface SuspendDataRow {
   agent_key: string;
   registration: string;
   etag: string;
+  /** Its body; it travels in the write's $16 (commit-cmi.ts), not in the row's JSON. */
+  text: string;
 }
 
 /** A profile Attempt State document to write (registration NULL: the profile's document has none). */
@@ -238,6 +240,7 @@ export function judgeCommit(
       agent_key: learnerKey,
       registration: w.row.registration_id,
       etag: sha1(suspendData),
+      text: suspendData,
     });
   }
   // Profile Appendix "SCORM Activity Attempt State": rewritten whenever its text changes.

@@ -8,7 +8,8 @@ import { migrateControl, migrateTenant, undoTenantMigration } from '../../migrat
 
 /*
  * Migration 006 moves suspend_data out of the stored CMI tree into a column of its own, in both directions,
- * and a learner's resume reads the same tree before and after.
+ * and a learner's resume reads the same tree before and after. Migration 007, on top of it, keeps suspend_data
+ * in its State document instead (007-suspend-data-once.test.ts); undone, it puts it back in the column.
  */
 forEachDatabase(
   test,
@@ -20,18 +21,24 @@ forEachDatabase(
       t = tenant;
     });
 
+    /** The stored tree, and suspend_data where the schema of the moment keeps it. */
     const stored = async (attemptId: string) => {
       const s = ident(tenantSchema(t.tenant));
       return db().ownerTransaction(async (tx) => {
         const cols = await tx.query<{ column_name: string; data_type: string }>(
           `SELECT column_name, data_type FROM information_schema.columns
-           WHERE table_schema = $1 AND table_name = 'sco_states' AND column_name IN ('suspend_data', 'cmi')`,
+           WHERE table_schema = $1 AND table_name = 'sco_states'`,
           [tenantSchema(t.tenant)],
         );
-        const hasColumn = cols.rows.some((c) => c.column_name === 'suspend_data');
+        const has = (c: string) => cols.rows.some((r) => r.column_name === c);
+        const hasColumn = has('suspend_data');
         const cmiType = cols.rows.find((c) => c.column_name === 'cmi')?.data_type;
+        const suspendData = has('suspend_doc')
+          ? `coalesce((SELECT convert_from(d.body, 'UTF8') FROM ${s}.documents d WHERE d.id = suspend_doc),
+               suspend_data) AS suspend_data`
+          : 'suspend_data';
         const row = await tx.query<{ cmi: Record<string, unknown>; suspend_data?: string | null }>(
-          `SELECT cmi${hasColumn ? ', suspend_data' : ''} FROM ${s}.sco_states WHERE attempt_id = $1`,
+          `SELECT cmi${hasColumn ? `, ${suspendData}` : ''} FROM ${s}.sco_states WHERE attempt_id = $1`,
           [attemptId],
         );
         return { hasColumn, cmiType, ...row.rows[0]! };
@@ -49,6 +56,8 @@ forEachDatabase(
           cmi: { location: 'p1', suspend_data: 'state="a\\b"', exit: 'suspend' },
         });
         t2.is(res.statusCode, 200, res.body);
+        // Back to where 006 left it: suspend_data in its column.
+        t2.deepEqual(await undoTenantMigration(db(), t.tenant), ['007-suspend-data-once']);
         const after = await stored(data.attemptId);
         t2.true(after.hasColumn);
         t2.is(after.cmiType, 'json', 'the tree is validated JSON text, not rebuilt as jsonb');
@@ -62,7 +71,7 @@ forEachDatabase(
         t2.is(before.cmi.suspend_data, 'state="a\\b"');
         t2.is(before.cmi.location, 'p1');
 
-        t2.deepEqual(await migrateTenant(db(), t.tenant), ['006-commit-storage']);
+        t2.deepEqual(await migrateTenant(db(), t.tenant), ['006-commit-storage', '007-suspend-data-once']);
         const again = await stored(data.attemptId);
         t2.is(again.suspend_data, 'state="a\\b"');
         t2.false('suspend_data' in again.cmi);
