@@ -176,7 +176,8 @@ interface Level {
  */
 export async function runCommitRate(ctx: ScenarioContext): Promise<ScenarioReport> {
   const seconds = Math.max(5, Math.round(15 * ctx.scale));
-  const learnerCount = Math.max(500, Math.round(4000 * ctx.scale));
+  // BENCH_LEARNERS=50000 enrols the whole peak population (each then commits every 20 s at 2,500/s).
+  const learnerCount = Number(process.env.BENCH_LEARNERS) || Math.max(500, Math.round(4000 * ctx.scale));
   const rng = createRng(ID);
   const suspendData = Array.from({ length: 16 }, () => {
     const len = 2000 + Math.floor(rng() * 6000);

@@ -52,6 +52,11 @@ export interface ScoState {
   terminated: boolean;
   suspended: boolean;
   updatedAt: string;
+  /**
+   * Set on a state a snapshot holds (runtime/ops/attempt-snapshots.ts heldState): its tree then has no
+   * suspend_data, which is only ever compared, and this SHA-1 hex of it stands in.
+   */
+  suspendDataSha1?: string;
 }
 
 /** The learner's id as SCORM's cmi.core.student_id / cmi.learner_id: the account name, else the mbox. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Json } from '../../lrs/model/statement-index.ts';
 import type { Learner, ScoState } from '../model.ts';
@@ -30,9 +31,31 @@ export interface AttemptSnapshot {
  * Snapshots by tenant and attempt, so a learner's next commit is judged without reading anything back: the
  * write checks the attempt's row version and raises if it moved (commit-sql.ts), so a snapshot that is stale
  * (another process wrote, a reset, a transaction that rolled back after this one was stored) is caught there,
- * never trusted. Bounded by the trees' JSON size: about 20,000 learners' 5 KB trees in 128 MB.
+ * never trusted. Bounded by the held trees' JSON size (heldState: without suspend_data): at the compliance
+ * peak's 50,000 learners, a one-SCO course's ~2 KB tree with a quiz of 8 interactions takes ~100 MB.
  */
-const snapshots = new LRUCache<string, AttemptSnapshot>({ maxSize: 128 * 1024 * 1024 });
+const snapshots = new LRUCache<string, AttemptSnapshot>({ maxSize: 192 * 1024 * 1024 });
+
+export const sha1Hex = (text: string): string => createHash('sha1').update(text, 'utf8').digest('hex');
+
+/**
+ * A SCO state as a snapshot holds it. suspend_data (up to 64,000 characters, often most of a tree) is only
+ * compared with the next commit's (judge-commit.ts: is there a new State document to write?), so its SHA-1
+ * stands in and a learner's snapshot is a few KB: enough for every learner of the peak in memory, where
+ * whole trees held fewer than half of them.
+ */
+export function heldState(s: ScoState): ScoState {
+  if (s.suspendDataSha1 !== undefined || s.cmi === null) return s;
+  const { suspend_data: text, ...cmi } = s.cmi;
+  return { ...s, cmi, suspendDataSha1: sha1Hex(typeof text === 'string' ? text : '') };
+}
+
+/** suspend_data's SHA-1 hex, whether the state is held (heldState) or read whole. */
+export function suspendDataSha1(s: ScoState): string {
+  if (s.suspendDataSha1 !== undefined) return s.suspendDataSha1;
+  const text = s.cmi?.suspend_data;
+  return sha1Hex(typeof text === 'string' ? text : '');
+}
 
 export function snapshotOf(tenant: string, attemptId: string): AttemptSnapshot | undefined {
   return snapshots.get(`${tenant}|${attemptId}`);

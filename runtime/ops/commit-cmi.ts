@@ -12,7 +12,7 @@ import { enqueueManyInTx } from '../../queue/outbox.ts';
 import { type ScoState, toScoState } from '../model.ts';
 import { ATTEMPT_STATE_ID, SUSPEND_DATA_STATE_ID } from '../xapi/activity-iris.ts';
 import { activityStateDocs, lockActivityStates, writeActivityStates } from './append-attempt-states.ts';
-import { type AttemptRow, rememberSnapshot, snapshotOf } from './attempt-snapshots.ts';
+import { type AttemptRow, heldState, rememberSnapshot, snapshotOf } from './attempt-snapshots.ts';
 import {
   DOCUMENTS_NOT_WRITTEN,
   LOCK_ATTEMPTS_SQL,
@@ -127,7 +127,9 @@ async function lockAndRead(tx: Tx, tenant: string, ids: string[], commits: reado
     if (r.cmi === null) {
       const held = snapshotOf(tenant, s.attemptId)?.states.get(s.sco);
       // Not asked for (another SCO: its tree is not needed), or the held tree of exactly this commit.
-      s.cmi = held && held.seq === s.seq && held.commitHash === s.commitHash ? held.cmi : (null as never);
+      const same = held && held.seq === s.seq && held.commitHash === s.commitHash;
+      s.cmi = same ? held.cmi : (null as never);
+      if (same) s.suspendDataSha1 = held.suspendDataSha1;
     }
     works.get(s.attemptId)?.states.set(s.sco, s);
   }
@@ -277,8 +279,9 @@ function remember(
     };
     // Trees held of SCOs not committed in this group are counted at a nominal size.
     let held = bytes.get(w.row.id) ?? 0;
-    for (const [sco, s] of w.states) if (s.cmi !== null && !written.has(`${w.row.id}|${sco}`)) held += 4096;
-    rememberSnapshot(tenant, { row, states: w.states }, held);
+    for (const [sco, s] of w.states) if (s.cmi !== null && !written.has(`${w.row.id}|${sco}`)) held += 2048;
+    const states = new Map([...w.states].map(([sco, s]) => [sco, heldState(s)]));
+    rememberSnapshot(tenant, { row, states }, held);
   }
 }
 
@@ -306,15 +309,15 @@ class TextSlices {
  * PostgreSQL 15 would lex every character into jsonb (json_lex + appendStringInfoChar were ~25% of its CPU
  * under bench F) and Node would escape it; a json column only validates the tree (tenant migration 006).
  * suspend_data is not in the row at all: it is kept in its State document, written only when it changed
- * (tenant migration 007); the row names that document's activity when this commit writes it. `size` counts
- * suspend_data, since the snapshot cache holds it with the tree.
+ * (tenant migration 007); the row names that document's activity when this commit writes it. `size` is what
+ * the snapshot cache holds of it: the tree without suspend_data (attempt-snapshots.ts heldState).
  */
 function scoStateRow(
   s: ScoState,
   texts: TextSlices,
   suspendIri: string | undefined,
 ): { json: string; size: number } {
-  const { suspend_data: text, ...cmi } = s.cmi;
+  const { suspend_data: _suspendData, ...cmi } = s.cmi;
   const tree = texts.add(JSON.stringify(cmi));
   const json = JSON.stringify({
     attempt_id: s.attemptId,
@@ -332,7 +335,7 @@ function scoStateRow(
     terminated: s.terminated,
     suspended: s.suspended,
   });
-  return { json, size: json.length + tree.length + (typeof text === 'string' ? text.length : 0) };
+  return { json, size: json.length + tree.length };
 }
 
 function attemptRowOf(w: AttemptWork): Json {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { AppError } from '../../core/errors.ts';
 import { agentKey } from '../../lrs/input/agent-key.ts';
 import type { Json } from '../../lrs/model/statement-index.ts';
@@ -17,7 +16,7 @@ import {
   type StatementScope,
 } from '../xapi/profile-statements.ts';
 import type { AttemptStateEntry } from './append-attempt-states.ts';
-import type { AttemptRow } from './attempt-snapshots.ts';
+import { type AttemptRow, sha1Hex, suspendDataSha1 } from './attempt-snapshots.ts';
 import type { CourseVersionInfo } from './load-course-version.ts';
 
 /** The outbox queue of course completions (certificates, notifications, compliance). */
@@ -139,7 +138,8 @@ function answerOf(state: ScoState, course: CourseStatus): CommitAnswer {
   };
 }
 
-const sha1 = (text: string) => createHash('sha1').update(text, 'utf8').digest('hex');
+const sha1 = sha1Hex;
+const EMPTY_SHA1 = sha1('');
 
 /** The profile's Attempt State of a SCO state (credit and mode as runtime/cmi launchCmi launches them). */
 function attemptStateText(standard: 'scorm12' | 'scorm2004', cmi: CmiTree, totalSeconds: number): string {
@@ -231,15 +231,17 @@ export function judgeCommit(
   if (!prev)
     out.attemptStates.push({ scoIri: scoActivity, agentKey: learnerKey, attemptIri: attemptActivity });
   // Profile §6 "Suspend Data": suspend_data is also the State document of the attempt activity.
+  // Compared by SHA-1 (its ETag): a snapshot holds only that of the stored one (attempt-snapshots.ts heldState).
   const suspendData = valueAt(cmi, 'suspend_data');
-  if (suspendData !== (prev ? valueAt(prev.cmi, 'suspend_data') : '')) {
+  const suspendEtag = sha1(suspendData);
+  if (suspendEtag !== (prev ? suspendDataSha1(prev) : EMPTY_SHA1)) {
     out.suspendData.set(attemptActivity, {
       attempt_id: c.attemptId,
       sco: c.sco,
       activity_iri: attemptActivity,
       agent_key: learnerKey,
       registration: w.row.registration_id,
-      etag: sha1(suspendData),
+      etag: suspendEtag,
       text: suspendData,
     });
   }

@@ -1,7 +1,7 @@
 import { AppError } from '../../core/errors.ts';
 import type { Tx } from '../../db/database.ts';
 import { type Attempt, type Registration, SCO_STATE_COLUMNS, type ScoState, toScoState } from '../model.ts';
-import { rememberSnapshot } from './attempt-snapshots.ts';
+import { heldState, rememberSnapshot } from './attempt-snapshots.ts';
 import { getRegistration } from './get-registration.ts';
 import { type CourseVersionInfo, loadCourseVersion } from './load-course-version.ts';
 import { startAttempt } from './start-attempt.ts';
@@ -56,8 +56,9 @@ function primeSnapshot(
   states: readonly ScoState[],
   xmin: string,
 ): void {
+  const held = states.map(heldState);
   let bytes = 0;
-  for (const s of states) bytes += JSON.stringify(s.cmi).length;
+  for (const s of held) bytes += JSON.stringify(s.cmi).length;
   rememberSnapshot(
     tenant,
     {
@@ -73,7 +74,7 @@ function primeSnapshot(
         current: true,
         xmin,
       },
-      states: new Map(states.map((s) => [s.sco, s])),
+      states: new Map(held.map((s) => [s.sco, s])),
     },
     bytes,
   );

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { tenantSchema } from '../../../core/tenant-name.ts';
+import { forgetAllSnapshots } from '../../../runtime/ops/attempt-snapshots.ts';
 import { commit, launch, launched, runtimeAppHooks } from '../../../runtime/test/runtime-fixture.ts';
 import { SUSPEND_DATA_STATE_ID } from '../../../runtime/xapi/activity-iris.ts';
 import type { TenantWithKey, TestApp } from '../../../test/app-harness.ts';
@@ -78,7 +79,17 @@ forEachDatabase(
         t2.is(unchanged.doc, first.doc);
         t2.is(unchanged.version, first.version, 'suspend_data as it was: the document is not rewritten');
 
-        const three = await commit(h, token, { ...base, seq: 3, cmi: { location: 'p2', suspend_data: 'b' } });
+        // Judged from the database rather than this process's snapshot, which holds only suspend_data's SHA-1.
+        forgetAllSnapshots();
+        const again = await commit(h, token, {
+          ...base,
+          seq: 3,
+          cmi: { location: 'p2', suspend_data: 'a="1"' },
+        });
+        t2.is(again.statusCode, 200, again.body);
+        t2.is((await stored(data.attemptId)).version, first.version, 'the same, judged from the database');
+
+        const three = await commit(h, token, { ...base, seq: 4, cmi: { location: 'p2', suspend_data: 'b' } });
         t2.is(three.statusCode, 200, three.body);
         const changed = await stored(data.attemptId);
         t2.is(changed.doc, first.doc, 'the same document, updated');
