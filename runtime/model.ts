@@ -53,8 +53,9 @@ export interface ScoState {
   suspended: boolean;
   updatedAt: string;
   /**
-   * Set on a state a snapshot holds (runtime/ops/attempt-snapshots.ts heldState): its tree then has no
-   * suspend_data, which is only ever compared, and this SHA-1 hex of it stands in.
+   * suspend_data's SHA-1 hex, where known: set by the commit that judged the state, and on a state a snapshot
+   * holds (runtime/ops/attempt-snapshots.ts heldState), whose tree then has no suspend_data, which is only ever
+   * compared.
    */
   suspendDataSha1?: string;
 }

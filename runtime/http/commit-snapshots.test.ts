@@ -125,6 +125,11 @@ forEachDatabase(
           ),
         );
         t2.deepEqual(stored.rows, [{ seq: '2', location: 'p2', sd: 'new' }]);
+        // What the write left for the next commit: the tree, and the SHA-1 that stands for suspend_data.
+        const held = snapshotOf(t.tenant, data.attemptId)!.states.get('item_0')!;
+        t2.is(held.suspendDataSha1, createHash('sha1').update('new').digest('hex'));
+        t2.false('suspend_data' in held.cmi);
+        t2.is(held.cmi.location, 'p2');
       },
     );
 

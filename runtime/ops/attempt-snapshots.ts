@@ -45,12 +45,12 @@ export const sha1Hex = (text: string): string => createHash('sha1').update(text,
  * whole trees held fewer than half of them.
  */
 export function heldState(s: ScoState): ScoState {
-  if (s.suspendDataSha1 !== undefined || s.cmi === null) return s;
-  const { suspend_data: text, ...cmi } = s.cmi;
-  return { ...s, cmi, suspendDataSha1: sha1Hex(typeof text === 'string' ? text : '') };
+  if (s.cmi === null || (s.suspendDataSha1 !== undefined && !('suspend_data' in s.cmi))) return s;
+  const { suspend_data: _text, ...cmi } = s.cmi;
+  return { ...s, cmi, suspendDataSha1: suspendDataSha1(s) };
 }
 
-/** suspend_data's SHA-1 hex, whether the state is held (heldState) or read whole. */
+/** suspend_data's SHA-1 hex, whether the state is held (heldState), judged (judge-commit.ts) or read whole. */
 export function suspendDataSha1(s: ScoState): string {
   if (s.suspendDataSha1 !== undefined) return s.suspendDataSha1;
   const text = s.cmi?.suspend_data;

@@ -234,6 +234,7 @@ export function judgeCommit(
   // Compared by SHA-1 (its ETag): a snapshot holds only that of the stored one (attempt-snapshots.ts heldState).
   const suspendData = valueAt(cmi, 'suspend_data');
   const suspendEtag = sha1(suspendData);
+  next.suspendDataSha1 = suspendEtag;
   if (suspendEtag !== (prev ? suspendDataSha1(prev) : EMPTY_SHA1)) {
     out.suspendData.set(attemptActivity, {
       attempt_id: c.attemptId,
