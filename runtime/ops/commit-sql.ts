@@ -39,8 +39,9 @@ const DOCUMENT_CONFLICT = `(kind, activity_iri, agent_key, (coalesce(registratio
  * round trip. `guard` locks the attempts being written and `ok` keeps those still at the row version ($12) the
  * group was judged against and still their registration's latest attempt; every write joins `ok`, and the
  * final SELECT raises if an attempt moved on (STALE_ATTEMPT: the writer judges the group again from the
- * database), if a State document was not written, or if a statement id already existed (STATEMENT_EXISTS: the
- * careful path judges each statement). Raising there rolls the whole statement back before the COMMIT.
+ * database), if a SCO state or State document was not written (DOCUMENTS_NOT_WRITTEN), or if a statement id
+ * already existed (STATEMENT_EXISTS: the careful path judges each statement). Raising there rolls the whole
+ * statement back before the COMMIT.
  *
  * $1 SCO states (each row names where its CMI tree's JSON lies in $16, commit-cmi.ts scoStateRow, and the
  * activity of its suspend_data document when this commit writes one); $2 attempt rollups; $3 suspend_data
