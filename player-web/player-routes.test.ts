@@ -1,3 +1,4 @@
+import vm from 'node:vm';
 import test from 'ava';
 import Fastify from 'fastify';
 import { registerPlayerRoutes } from './player-routes.ts';
@@ -42,4 +43,25 @@ test('the bundle and scorm-again: JavaScript, immutable when versioned, gzip whe
   t.regex(scorm12.body, /Scorm12API/);
   t.is(scorm12.headers['cache-control'], 'no-cache');
   t.is((await app.inject('/player/nope.js')).statusCode, 404);
+});
+
+test('scorm-again is served as a classic script of native classes that defines the API constructors', async (t) => {
+  for (const [file, name, getter] of [
+    ['scorm12.min.js', 'Scorm12API', 'LMSGetValue'],
+    ['scorm2004.min.js', 'Scorm2004API', 'GetValue'],
+  ] as const) {
+    const res = await app.inject(`/player/vendor/${file}`);
+    // Built from scorm-again's ES2020 module build, not its ES5 one, whose Babel class helpers throw this.
+    t.notRegex(res.body, /Cannot call a class as a function/, file);
+    t.notRegex(res.body, /\bexport\s*\{/, file);
+    // Run as the browser runs it: a classic script whose global object is the window.
+    const window = vm.createContext({ console });
+    window.window = window;
+    vm.runInContext(res.body, window, { filename: file });
+    const Ctor = window[name] as new (settings: object) => Record<string, (...args: unknown[]) => string>;
+    t.is(typeof Ctor, 'function', `${file} defines window.${name}`);
+    const api = new Ctor({ logLevel: 5 });
+    t.is(api.getLastError!(), '0');
+    t.is(typeof api[getter], 'function');
+  }
 });

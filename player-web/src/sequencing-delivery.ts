@@ -96,7 +96,9 @@ function deliver(p: Player, s: Sequencing, a: ScormApi, id: string): void {
   p.sessionEnded = false;
   if (!s.apiUsed && a === p.api) {
     a.loadFromJSON(sessionCmi(p, item), 'cmi');
-    setTimeout(() => showItem(p, s, item), 0);
+    // Once scorm-again's delivery call has returned; a microtask, not a timer: while the launch page loads,
+    // Chromium runs timers late (~25 ms in bench G), and the SCO frame cannot start before this runs.
+    queueMicrotask(() => showItem(p, s, item));
     return;
   }
   // scorm-again delivers from inside the previous SCO's Terminate, after capturing its terminating
