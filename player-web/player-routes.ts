@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import type { StdinOptions } from 'esbuild';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /*
@@ -34,16 +35,18 @@ export interface PlayerRoutesOptions {
   frameAncestors?: string;
 }
 
-const TARGETS = ['chrome100', 'firefox100', 'safari15'];
-
-/** Builds src/main.ts once (esbuild, in memory) and keeps the result for the life of the process. */
-async function buildBundle(): Promise<Buffer> {
+/**
+ * One minified classic script (an IIFE, for the browsers the player supports) built by esbuild in memory.
+ * The player's own bundle and scorm-again's are built once, on the first request, and kept for the life of
+ * the process.
+ */
+async function buildScript(entry: { entryPoints: string[] } | { stdin: StdinOptions }): Promise<Buffer> {
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
-    entryPoints: [path.join(HERE, 'src', 'main.ts')],
+    ...entry,
     bundle: true,
     format: 'iife',
-    target: TARGETS,
+    target: ['chrome100', 'firefox100', 'safari15'],
     minify: true,
     write: false,
     legalComments: 'none',
@@ -54,34 +57,24 @@ async function buildBundle(): Promise<Buffer> {
 
 /**
  * A classic script defining window.Scorm12API or window.Scorm2004API, built from scorm-again's ES2020 module
- * build (`scorm-again/scorm2004` under the import condition) for the browsers the player targets. Its own
- * browser builds are ES5: Babel's class helpers make the 2004 build 565 KB, and in Chromium on a cold cache
- * parsing and running them was most of the launch page's time before the SCO frame could start (bench G:
- * ~80 ms parsing off the main thread, ~30 ms running it, ~50 ms constructing the API). This one is ~360 KB of
- * native classes.
+ * build (`scorm-again/scorm2004` under the import condition). Its own browser builds are ES5: Babel's class
+ * helpers make the 2004 build 565 KB, and in Chromium on a cold cache parsing and running them was most of
+ * the launch page's time before the SCO frame could start (bench G: ~80 ms parsing off the main thread,
+ * ~30 ms running it, ~50 ms constructing the API). This one is ~365 KB of native classes.
  */
-async function buildVendor(name: 'Scorm12API' | 'Scorm2004API', specifier: string): Promise<Buffer> {
-  const esbuild = await import('esbuild');
-  const result = await esbuild.build({
+function buildVendor(name: 'Scorm12API' | 'Scorm2004API', specifier: string): Promise<Buffer> {
+  return buildScript({
     stdin: {
       contents: `import { ${name} } from '${specifier}';\nwindow.${name} = ${name};\n`,
       resolveDir: HERE,
       loader: 'js',
     },
-    bundle: true,
-    format: 'iife',
-    target: TARGETS,
-    minify: true,
-    write: false,
-    legalComments: 'none',
-    logLevel: 'silent',
   });
-  return Buffer.from(result.outputFiles[0]!.contents);
 }
 
 async function loadAssets(frameAncestors: string) {
   const [bundle, html, scorm12, scorm2004] = await Promise.all([
-    buildBundle(),
+    buildScript({ entryPoints: [path.join(HERE, 'src', 'main.ts')] }),
     readFile(path.join(HERE, 'src', 'launch.html'), 'utf8'),
     buildVendor('Scorm12API', 'scorm-again/scorm12'),
     buildVendor('Scorm2004API', 'scorm-again/scorm2004'),
