@@ -100,12 +100,12 @@ async function main() {
       };
     }
     const took = (Date.now() - t0) / 1000;
-    report.markdown += `\n\n<sub>Run ${date} with \`${command}\` on Crest ${code}${scale !== 1 ? ` (BENCH_SCALE=${scale})` : ''}; took ${took.toFixed(0)} s; the machine was ${(busy * 100).toFixed(0)}% busy just before it started.</sub>`;
+    report.markdown += `\n\n<sub>Run ${date} with \`${command}\` on Crest ${code}${scale !== 1 ? ` (BENCH_SCALE=${scale})` : ''}, on ${m.nproc} cores (${m.cpu}); took ${took.toFixed(0)} s; the machine was ${(busy * 100).toFixed(0)}% busy just before it started.</sub>`;
     reports.push(report);
     const header = [
       `Last run: ${date}, \`${command}\`${scale !== 1 ? ` with BENCH_SCALE=${scale}` : ''} (${chosen.join(', ')}), Crest ${codeVersion()}.`,
       '',
-      `Machine: ${m.nproc} cores (${m.cpu}), ${m.memoryGb} GB RAM, Node ${m.node}, PostgreSQL ${m.postgres} on 127.0.0.1 ` +
+      `Machine of the last run (each section's footnote names the one it ran on, since 2026-11-28): ${m.nproc} cores (${m.cpu}), ${m.memoryGb} GB RAM, Node ${m.node}, PostgreSQL ${m.postgres} on 127.0.0.1 ` +
         `(${m.pgSettings}). Load generator (autocannon), Crest and PostgreSQL share the machine.`,
     ].join('\n');
     writeResults(RESULTS, header, reports, ORDER);
