@@ -51,7 +51,7 @@ const median = (xs: number[]) =>
 /**
  * Scenario G: a learner opens a launch link in Chromium (Debian's, through playwright-core) and the first
  * SCO frame paints. Each cold-cache run gets a new browser context in one running browser; the server is warm
- * (its first request builds the player bundle, reported apart).
+ * (the first launch after the server started is reported apart).
  */
 export async function runLaunchPaint(ctx: ScenarioContext): Promise<ScenarioReport> {
   const runs = Math.max(5, Math.round(20 * ctx.scale));
@@ -94,7 +94,7 @@ export async function runLaunchPaint(ctx: ScenarioContext): Promise<ScenarioRepo
         'course from the real `crest serve` (integrator API: registration, launch link); the time is from the ' +
         "launch page's navigation start to the SCO document's first-contentful-paint. One browser process (a " +
         "learner's browser is already running); every run in a new browser context, so with an empty cache; " +
-        `${runs} runs after one that also built the player bundle on the server.`,
+        `${runs} runs after the first launch since the server started.`,
       '',
       table(
         ['case', 'runs', 'p50 painted', 'max painted', 'p50 frame loaded'],
