@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { AppError } from '../../core/errors.ts';
 import type { Scope } from '../../core/scopes.ts';
 import { withTenant } from '../../db/with-tenant.ts';
@@ -16,7 +15,7 @@ import { getActivity } from '../ops/get-activity.ts';
 import { getDocument } from '../ops/get-document.ts';
 import { getPerson } from '../ops/get-person.ts';
 import { listDocumentIds } from '../ops/list-document-ids.ts';
-import { putDocument } from '../ops/put-document.ts';
+import { documentEtag, putDocument } from '../ops/put-document.ts';
 import type { XapiHandler, XapiResponse, XapiRoute, XapiRouteTable } from './types.ts';
 
 /*
@@ -37,7 +36,7 @@ function jsonResponse(value: unknown, lastModified?: Date): XapiResponse {
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'content-length': String(bytes.length),
-    etag: quoted(createHash('sha1').update(bytes).digest('hex')),
+    etag: quoted(documentEtag(bytes)),
   };
   // xAPI 1.0.3 Communication §2.2 "Last Modified" (a MUST in 2.0): a list carries its newest document's time.
   if (lastModified) headers['last-modified'] = lastModified.toUTCString();

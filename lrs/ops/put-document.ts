@@ -27,9 +27,13 @@ export interface PutDocumentResult {
   created: boolean;
 }
 
-/** xAPI 1.0.3 Communication §3.1: the ETag is the SHA-1 hex digest of the contents, lower case. */
-function documentEtag(bytes: Uint8Array): string {
-  return createHash('sha1').update(bytes).digest('hex');
+/**
+ * xAPI 1.0.3 Communication §3.1: the ETag is the SHA-1 hex digest of the contents, lower case. A string is
+ * hashed as its UTF-8 bytes, which is how a document written from text is stored (the runtime's State
+ * documents, runtime/ops).
+ */
+export function documentEtag(contents: Uint8Array | string): string {
+  return createHash('sha1').update(contents).digest('hex');
 }
 
 function toBuffer(value: unknown): Buffer {

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { QueryOptions, QueryResult, Tx } from '../../db/database.ts';
+import { documentEtag } from '../../lrs/ops/put-document.ts';
 import { ACTIVITY_STATE_ID } from '../xapi/activity-iris.ts';
 
 export interface AttemptStateEntry {
@@ -95,7 +95,7 @@ export async function writeActivityStates(
       activity_iri: d.scoIri,
       agent_key: d.agentKey,
       body,
-      etag: createHash('sha1').update(body, 'utf8').digest('hex'),
+      etag: documentEtag(body),
     };
   });
   await tx.query(

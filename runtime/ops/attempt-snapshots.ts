@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Json } from '../../lrs/model/statement-index.ts';
+import { documentEtag } from '../../lrs/ops/put-document.ts';
 import type { Learner, ScoState } from '../model.ts';
 
 /** An attempt as the commit path needs it, with its row version (xmin). */
@@ -36,8 +36,6 @@ export interface AttemptSnapshot {
  */
 const snapshots = new LRUCache<string, AttemptSnapshot>({ maxSize: 192 * 1024 * 1024 });
 
-export const sha1Hex = (text: string): string => createHash('sha1').update(text, 'utf8').digest('hex');
-
 /**
  * A SCO state as a snapshot holds it. suspend_data (up to 64,000 characters, often most of a tree) is only
  * compared with the next commit's (judge-commit.ts: is there a new State document to write?), so its SHA-1
@@ -54,7 +52,7 @@ export function heldState(s: ScoState): ScoState {
 export function suspendDataSha1(s: ScoState): string {
   if (s.suspendDataSha1 !== undefined) return s.suspendDataSha1;
   const text = s.cmi?.suspend_data;
-  return sha1Hex(typeof text === 'string' ? text : '');
+  return documentEtag(typeof text === 'string' ? text : '');
 }
 
 export function snapshotOf(tenant: string, attemptId: string): AttemptSnapshot | undefined {

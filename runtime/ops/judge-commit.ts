@@ -1,6 +1,7 @@
 import { AppError } from '../../core/errors.ts';
 import { agentKey } from '../../lrs/input/agent-key.ts';
 import type { Json } from '../../lrs/model/statement-index.ts';
+import { documentEtag } from '../../lrs/ops/put-document.ts';
 import type { OutboxEntry } from '../../queue/outbox.ts';
 import type { CmiTree } from '../cmi/data-model.ts';
 import { type CourseStatus, rollupCourse, type ScoOutcome, withRootActivity } from '../cmi/rollup.ts';
@@ -16,7 +17,7 @@ import {
   type StatementScope,
 } from '../xapi/profile-statements.ts';
 import type { AttemptStateEntry } from './append-attempt-states.ts';
-import { type AttemptRow, sha1Hex, suspendDataSha1 } from './attempt-snapshots.ts';
+import { type AttemptRow, suspendDataSha1 } from './attempt-snapshots.ts';
 import type { CourseVersionInfo } from './load-course-version.ts';
 
 /** The outbox queue of course completions (certificates, notifications, compliance). */
@@ -138,8 +139,7 @@ function answerOf(state: ScoState, course: CourseStatus): CommitAnswer {
   };
 }
 
-const sha1 = sha1Hex;
-const EMPTY_SHA1 = sha1('');
+const EMPTY_SHA1 = documentEtag('');
 
 /** The profile's Attempt State of a SCO state (credit and mode as runtime/cmi launchCmi launches them). */
 function attemptStateText(standard: 'scorm12' | 'scorm2004', cmi: CmiTree, totalSeconds: number): string {
@@ -233,7 +233,7 @@ export function judgeCommit(
   // Profile §6 "Suspend Data": suspend_data is also the State document of the attempt activity.
   // Compared by SHA-1 (its ETag): a snapshot holds only that of the stored one (attempt-snapshots.ts heldState).
   const suspendData = valueAt(cmi, 'suspend_data');
-  const suspendEtag = sha1(suspendData);
+  const suspendEtag = documentEtag(suspendData);
   next.suspendDataSha1 = suspendEtag;
   if (suspendEtag !== (prev ? suspendDataSha1(prev) : EMPTY_SHA1)) {
     out.suspendData.set(attemptActivity, {
@@ -254,7 +254,7 @@ export function judgeCommit(
       activity_iri: attemptActivity,
       agent_key: learnerKey,
       body: attemptState,
-      etag: sha1(attemptState),
+      etag: documentEtag(attemptState),
     });
   }
 
