@@ -120,7 +120,7 @@ export function registerPlayerRoutes(app: FastifyInstance, options: PlayerRoutes
   // esbuild (~0.3 s more in bench G's cold-server case); a failure is retried by the first request. Not at
   // registration: apps that never listen (app.inject) build on their first request.
   app.addHook('onListen', async () => {
-    void get().catch(() => undefined);
+    void get();
   });
 
   app.get('/player/launch.html', async (request, reply) => {
