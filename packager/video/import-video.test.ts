@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -32,13 +32,17 @@ async function keys(prefix: string): Promise<string[]> {
   return out;
 }
 
+/** Other test files import videos at the same time, so this file's imports work in a folder of its own. */
+let workRoot: string;
 async function workDirs(): Promise<string[]> {
-  return (await readdir(os.tmpdir())).filter((n) => n.startsWith('crest-video-'));
+  return (await readdir(workRoot)).filter((n) => n.startsWith('crest-video-'));
 }
 
 test.before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'crest-import-video-'));
   store = createFolderBlobStore({ root: path.join(dir, 'blobs') });
+  workRoot = path.join(dir, 'work');
+  await mkdir(workRoot);
   if (!hasFfmpeg) return;
   hd = path.join(dir, 'lecture.mp4');
   small = path.join(dir, 'small.mp4');
@@ -61,6 +65,7 @@ withFfmpeg(
       store,
       prefix: HD_PREFIX,
       title: 'Fire safety <basics>',
+      workRoot,
       onProgress: (p) => progress.push(p),
     });
     imported = result;
@@ -129,7 +134,7 @@ withFfmpeg('a file that is not an MP4 is refused and nothing is stored', async (
   const zip = path.join(dir, 'course.zip');
   await writeFile(zip, Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.alloc(200)]));
   const prefix = `tenants/${TENANT}/courses/5d0f0b8e-1111-4c39-9a55-5c1e8f7d3b21/v1/`;
-  const err = await t.throwsAsync(importVideo({ file: zip, store, prefix, title: 'x' }));
+  const err = await t.throwsAsync(importVideo({ file: zip, store, prefix, title: 'x', workRoot }));
   t.true(isAppError(err) && err.code === 'VALIDATION_FAILED');
   t.regex(err!.message, /^The file is not an MP4 video/);
   t.deepEqual(await keys(prefix), []);
@@ -151,9 +156,12 @@ withFfmpeg('a failed upload deletes everything written under the prefix', async 
     },
   };
   const before = await workDirs();
-  await t.throwsAsync(importVideo({ file: small, store: flaky, prefix, title: 'x', concurrency: 1 }), {
-    message: 'S3 said no',
-  });
+  await t.throwsAsync(
+    importVideo({ file: small, store: flaky, prefix, title: 'x', workRoot, concurrency: 1 }),
+    {
+      message: 'S3 said no',
+    },
+  );
   t.true(puts >= 3);
   t.deepEqual(await keys(prefix), [], 'nothing left behind');
   t.deepEqual(await workDirs(), before);
@@ -168,6 +176,7 @@ withFfmpeg('aborting mid-upload stops, and deletes what was written', async (t) 
       store,
       prefix,
       title: 'x',
+      workRoot,
       concurrency: 1,
       signal: controller.signal,
       onProgress: (p) => {
@@ -177,12 +186,13 @@ withFfmpeg('aborting mid-upload stops, and deletes what was written', async (t) 
   );
   t.is(err!.message, 'cancelled');
   t.deepEqual(await keys(prefix), []);
+  t.deepEqual(await workDirs(), [], 'the local work folder is removed');
 });
 
 withFfmpeg('a version prefix that already holds files is a conflict', async (t) => {
   const prefix = `tenants/${TENANT}/courses/8a3f0b8e-4444-4c39-9a55-5c1e8f7d3b21/v1/`;
   await store.put(`${prefix}index.html`, 'someone else');
-  const err = await t.throwsAsync(importVideo({ file: small, store, prefix, title: 'x' }));
+  const err = await t.throwsAsync(importVideo({ file: small, store, prefix, title: 'x', workRoot }));
   t.true(isAppError(err) && err.code === 'CONFLICT');
   t.deepEqual(await keys(prefix), ['index.html']);
 });

@@ -33,6 +33,8 @@ export interface ImportVideoInput {
   ladder?: Rung[];
   /** Parallel uploads. */
   concurrency?: number;
+  /** Folder that holds the transcoding work folder; os.tmpdir() unless set. */
+  workRoot?: string;
 }
 
 /** What `course_versions.model` holds for a video course. */
@@ -108,7 +110,7 @@ export async function importVideo(input: ImportVideoInput): Promise<ImportVideoR
   const probe = await probeVideo(input.file, { signal });
   report({ phase: 'probing', ratio: 1 });
 
-  const work = await mkdtemp(path.join(os.tmpdir(), 'crest-video-'));
+  const work = await mkdtemp(path.join(input.workRoot ?? os.tmpdir(), 'crest-video-'));
   let wrote = false;
   try {
     const hlsDir = path.join(work, HLS_DIR);
