@@ -5,6 +5,7 @@ import type { LoadSummary } from './load.ts';
 import { type CpuShare, cpuAccount, cpuVerdict, formatCpu, quietly } from './machine.ts';
 import { runPacedLoad } from './paced-load.ts';
 import { formatWaits, sampleWaits, type WaitShare } from './pg-waits.ts';
+import { formatWrites, type WriteShare, writeAccount } from './pg-writes.ts';
 import {
   latencyCells,
   ms,
@@ -166,6 +167,7 @@ interface Level {
   load: LoadSummary;
   cpu: CpuShare;
   waits: WaitShare[];
+  writes: WriteShare;
 }
 
 /**
@@ -248,9 +250,10 @@ export async function runCommitRate(ctx: ScenarioContext): Promise<ScenarioRepor
     // Measured once: a second try would no longer be first commits.
     const starts = await (async () => {
       const cpu = await cpuAccount(admin, db.name, crest!.pid);
+      const writes = await writeAccount(admin, 't_demo');
       const waits = sampleWaits(sampler, db.name);
       const l = await load('first commits', 1000, { amount: learners.length });
-      return { rate: 1000, load: l, cpu: await cpu(), waits: await waits() };
+      return { rate: 1000, load: l, cpu: await cpu(), waits: await waits(), writes: await writes() };
     })();
     ctx.log(
       `  first commits: ${n0(starts.load.rps)}/s, p99 ${ms(starts.load.p99)} (${formatCpu(starts.cpu)})`,
@@ -261,9 +264,10 @@ export async function runCommitRate(ctx: ScenarioContext): Promise<ScenarioRepor
       ctx.log(`commits at ${n0(rate)}/s for ${seconds} s (-c ${CONNECTIONS})`);
       const measured = await quietly(`${rate}/s`, ctx.log, async () => {
         const cpu = await cpuAccount(admin, db.name, crest!.pid);
+        const writes = await writeAccount(admin, 't_demo');
         const waits = sampleWaits(sampler, db.name);
         const l = await load(`${rate}/s`, rate, { durationS: seconds });
-        return { load: l, cpu: await cpu(), waits: await waits() };
+        return { load: l, cpu: await cpu(), waits: await waits(), writes: await writes() };
       });
       levels.push({ rate, ...measured });
       ctx.log(
@@ -373,7 +377,8 @@ export async function runCommitRate(ctx: ScenarioContext): Promise<ScenarioRepor
       ...[starts, ...levels].map(
         (l) =>
           `- ${l === starts ? 'first commits at ' : ''}${n0(l.rate)}/s: ${cpuVerdict(l.cpu)} CPU per commit: Crest ${n2((l.cpu.crest / Math.max(1, l.load.responses)) * 1000)} ms, ` +
-          `PostgreSQL ${n2((l.cpu.postgres / Math.max(1, l.load.responses)) * 1000)} ms. Sessions: ${formatWaits(l.waits, 4)}`,
+          `PostgreSQL ${n2((l.cpu.postgres / Math.max(1, l.load.responses)) * 1000)} ms. ${formatWrites(l.writes, l.load.responses)}. ` +
+          `Sessions: ${formatWaits(l.waits, 4)}`,
       ),
     ].join('\n');
     return { id: ID, markdown: md };

@@ -56,7 +56,8 @@ forEachDatabase(
           cmi: { location: 'p1', suspend_data: 'state="a\\b"', exit: 'suspend' },
         });
         t2.is(res.statusCode, 200, res.body);
-        // Back to where 006 left it: suspend_data in its column.
+        // Back to where 006 left it: suspend_data in its column (008 only changed storage parameters).
+        t2.deepEqual(await undoTenantMigration(db(), t.tenant), ['008-room-to-grow']);
         t2.deepEqual(await undoTenantMigration(db(), t.tenant), ['007-suspend-data-once']);
         const after = await stored(data.attemptId);
         t2.true(after.hasColumn);
@@ -71,7 +72,11 @@ forEachDatabase(
         t2.is(before.cmi.suspend_data, 'state="a\\b"');
         t2.is(before.cmi.location, 'p1');
 
-        t2.deepEqual(await migrateTenant(db(), t.tenant), ['006-commit-storage', '007-suspend-data-once']);
+        t2.deepEqual(await migrateTenant(db(), t.tenant), [
+          '006-commit-storage',
+          '007-suspend-data-once',
+          '008-room-to-grow',
+        ]);
         const again = await stored(data.attemptId);
         t2.is(again.suspend_data, 'state="a\\b"');
         t2.false('suspend_data' in again.cmi);
