@@ -17,6 +17,7 @@ import {
   table,
 } from './results.ts';
 import { createScratchDatabase } from './scratch-db.ts';
+import { formatStalls, type StallShare, stallAccount } from './server-metrics.ts';
 import { createRng } from './statements.ts';
 
 export const ID = 'commit-rate';
@@ -168,6 +169,7 @@ interface Level {
   cpu: CpuShare;
   waits: WaitShare[];
   writes: WriteShare;
+  stalls: StallShare;
 }
 
 /**
@@ -251,9 +253,17 @@ export async function runCommitRate(ctx: ScenarioContext): Promise<ScenarioRepor
     const starts = await (async () => {
       const cpu = await cpuAccount(admin, db.name, crest!.pid);
       const writes = await writeAccount(admin, 't_demo');
+      const stalls = await stallAccount(crest!.url);
       const waits = sampleWaits(sampler, db.name);
       const l = await load('first commits', 1000, { amount: learners.length });
-      return { rate: 1000, load: l, cpu: await cpu(), waits: await waits(), writes: await writes() };
+      return {
+        rate: 1000,
+        load: l,
+        cpu: await cpu(),
+        waits: await waits(),
+        stalls: await stalls(),
+        writes: await writes(),
+      };
     })();
     ctx.log(
       `  first commits: ${n0(starts.load.rps)}/s, p99 ${ms(starts.load.p99)} (${formatCpu(starts.cpu)})`,
@@ -265,9 +275,16 @@ export async function runCommitRate(ctx: ScenarioContext): Promise<ScenarioRepor
       const measured = await quietly(`${rate}/s`, ctx.log, async () => {
         const cpu = await cpuAccount(admin, db.name, crest!.pid);
         const writes = await writeAccount(admin, 't_demo');
+        const stalls = await stallAccount(crest!.url);
         const waits = sampleWaits(sampler, db.name);
         const l = await load(`${rate}/s`, rate, { durationS: seconds });
-        return { load: l, cpu: await cpu(), waits: await waits(), writes: await writes() };
+        return {
+          load: l,
+          cpu: await cpu(),
+          waits: await waits(),
+          stalls: await stalls(),
+          writes: await writes(),
+        };
       });
       levels.push({ rate, ...measured });
       ctx.log(
@@ -378,6 +395,7 @@ export async function runCommitRate(ctx: ScenarioContext): Promise<ScenarioRepor
         (l) =>
           `- ${l === starts ? 'first commits at ' : ''}${n0(l.rate)}/s: ${cpuVerdict(l.cpu)} CPU per commit: Crest ${n2((l.cpu.crest / Math.max(1, l.load.responses)) * 1000)} ms, ` +
           `PostgreSQL ${n2((l.cpu.postgres / Math.max(1, l.load.responses)) * 1000)} ms. ${formatWrites(l.writes, l.load.responses)}. ` +
+          `${formatStalls(l.stalls)}. ` +
           `Sessions: ${formatWaits(l.waits, 4)}`,
       ),
     ].join('\n');
