@@ -246,25 +246,31 @@ export async function runCommitRate(ctx: ScenarioContext): Promise<ScenarioRepor
         log: ctx.log,
       });
 
-    // Session starts first: each learner's first commit (initialized, a new Activity State attempt entry) costs
-    // more than a mid-session one, and at the peak most commits are mid-session (a learner commits every ~20 s
-    // for the length of a lesson). So every learner starts once, measured on its own row, before the levels.
-    // Measured once: a second try would no longer be first commits.
-    const starts = await (async () => {
+    /** One load, with the machine's CPU, PostgreSQL's waits and writes, and where slow commits were. */
+    const measure = async (
+      label: string,
+      rate: number,
+      size: { durationS: number } | { amount: number },
+    ): Promise<Omit<Level, 'rate'>> => {
       const cpu = await cpuAccount(admin, db.name, crest!.pid);
       const writes = await writeAccount(admin, 't_demo');
       const stalls = await stallAccount(crest!.url);
       const waits = sampleWaits(sampler, db.name);
-      const l = await load('first commits', 1000, { amount: learners.length });
+      const l = await load(label, rate, size);
       return {
-        rate: 1000,
         load: l,
         cpu: await cpu(),
         waits: await waits(),
         stalls: await stalls(),
         writes: await writes(),
       };
-    })();
+    };
+
+    // Session starts first: each learner's first commit (initialized, a new Activity State attempt entry) costs
+    // more than a mid-session one, and at the peak most commits are mid-session (a learner commits every ~20 s
+    // for the length of a lesson). So every learner starts once, measured on its own row, before the levels.
+    // Measured once: a second try would no longer be first commits.
+    const starts = { rate: 1000, ...(await measure('first commits', 1000, { amount: learners.length })) };
     ctx.log(
       `  first commits: ${n0(starts.load.rps)}/s, p99 ${ms(starts.load.p99)} (${formatCpu(starts.cpu)})`,
     );
@@ -272,20 +278,9 @@ export async function runCommitRate(ctx: ScenarioContext): Promise<ScenarioRepor
     const levels: Level[] = [];
     for (const rate of RATES) {
       ctx.log(`commits at ${n0(rate)}/s for ${seconds} s (-c ${CONNECTIONS})`);
-      const measured = await quietly(`${rate}/s`, ctx.log, async () => {
-        const cpu = await cpuAccount(admin, db.name, crest!.pid);
-        const writes = await writeAccount(admin, 't_demo');
-        const stalls = await stallAccount(crest!.url);
-        const waits = sampleWaits(sampler, db.name);
-        const l = await load(`${rate}/s`, rate, { durationS: seconds });
-        return {
-          load: l,
-          cpu: await cpu(),
-          waits: await waits(),
-          stalls: await stalls(),
-          writes: await writes(),
-        };
-      });
+      const measured = await quietly(`${rate}/s`, ctx.log, () =>
+        measure(`${rate}/s`, rate, { durationS: seconds }),
+      );
       levels.push({ rate, ...measured });
       ctx.log(
         `  ${n0(measured.load.rps)} commits/s, p99 ${ms(measured.load.p99)} (${formatCpu(measured.cpu)})`,
