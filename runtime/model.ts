@@ -58,6 +58,11 @@ export interface ScoState {
    * compared.
    */
   suspendDataSha1?: string;
+  /**
+   * The ETag (SHA-1 hex) of the profile's Attempt State document this state gives, where known: set by the
+   * commit that judged the state, so the next commit compares its own without building this one's again.
+   */
+  attemptStateEtag?: string;
 }
 
 /** The learner's id as SCORM's cmi.core.student_id / cmi.learner_id: the account name, else the mbox. */

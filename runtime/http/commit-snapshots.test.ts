@@ -5,7 +5,7 @@ import { ident } from '../../db/database.ts';
 import { migrateControl } from '../../db/migrate.ts';
 import type { TenantWithKey, TestApp } from '../../test/app-harness.ts';
 import { forEachDatabase } from '../../test/databases.ts';
-import { snapshotOf } from '../ops/attempt-snapshots.ts';
+import { forgetAllSnapshots, snapshotOf } from '../ops/attempt-snapshots.ts';
 import { commit, launch, launched, runtimeAppHooks } from '../test/runtime-fixture.ts';
 import { ATTEMPT_STATE_ID } from '../xapi/activity-iris.ts';
 
@@ -244,6 +244,50 @@ forEachDatabase(
           location: 'page-4',
           total_time: 'PT0H2M30S',
         });
+      },
+    );
+
+    test.serial(
+      `${name}: the Attempt State document is rewritten only when its text changes, judged from a snapshot or from the database`,
+      async (t2) => {
+        const { token, data } = await launched(h, t, 'scorm2004');
+        const base = { attemptId: data.attemptId, sco: 'item_0' };
+        /** The attempt's Attempt State row: its version changes with every write. */
+        const row = () =>
+          db().ownerTransaction(async (tx) => {
+            const r = await tx.query<{ version: string; etag: string; body: string }>(
+              `SELECT xmin::text AS version, etag, convert_from(body, 'UTF8') AS body FROM ${schema()}.documents
+               WHERE doc_id = $1 AND activity_iri LIKE '%' || $2`,
+              [ATTEMPT_STATE_ID, data.attemptId],
+            );
+            t2.is(r.rows.length, 1);
+            return r.rows[0]!;
+          });
+        const send = async (seq: number, cmi: Record<string, unknown>) => {
+          const res = await commit(h, token, { ...base, seq, cmi });
+          t2.is(res.statusCode, 200, res.body);
+        };
+        await send(1, { location: 'p1', score: { scaled: '0.1' } });
+        const first = await row();
+
+        await send(2, { location: 'p1', score: { scaled: '0.5' } });
+        t2.is((await row()).version, first.version, 'a score alone leaves it as it was (from the snapshot)');
+
+        forgetAllSnapshots();
+        await send(3, { location: 'p1', score: { scaled: '0.7' } });
+        t2.is((await row()).version, first.version, 'and from the database');
+
+        await send(4, { location: 'p2', score: { scaled: '0.7' } });
+        const moved = await row();
+        t2.not(moved.version, first.version);
+        t2.is(JSON.parse(moved.body).location, 'p2');
+        t2.is(moved.etag, createHash('sha1').update(moved.body).digest('hex'));
+
+        forgetAllSnapshots();
+        await send(5, { location: 'p3', score: { scaled: '0.7' } });
+        const again = await row();
+        t2.not(again.version, moved.version, 'a change judged from the database is written too');
+        t2.is(JSON.parse(again.body).location, 'p3');
       },
     );
   },

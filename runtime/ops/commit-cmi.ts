@@ -129,7 +129,10 @@ async function lockAndRead(tx: Tx, tenant: string, ids: string[], commits: reado
       // Not asked for (another SCO: its tree is not needed), or the held tree of exactly this commit.
       const same = held && held.seq === s.seq && held.commitHash === s.commitHash;
       s.cmi = same ? held.cmi : (null as never);
-      if (same) s.suspendDataSha1 = held.suspendDataSha1;
+      if (same) {
+        s.suspendDataSha1 = held.suspendDataSha1;
+        s.attemptStateEtag = held.attemptStateEtag;
+      }
     }
     works.get(s.attemptId)?.states.set(s.sco, s);
   }

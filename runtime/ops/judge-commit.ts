@@ -247,14 +247,18 @@ export function judgeCommit(
     });
   }
   // Profile Appendix "SCORM Activity Attempt State": rewritten whenever its text changes.
+  // Compared by ETag: the one the previous commit left on its state, else built from the stored tree.
   const attemptState = attemptStateText(standard, cmi, next.totalSeconds);
-  if (!prev || attemptState !== attemptStateText(standard, prev.cmi, prev.totalSeconds)) {
+  next.attemptStateEtag = documentEtag(attemptState);
+  const prevEtag =
+    prev && (prev.attemptStateEtag ?? documentEtag(attemptStateText(standard, prev.cmi, prev.totalSeconds)));
+  if (next.attemptStateEtag !== prevEtag) {
     out.attemptStateDocs.set(attemptActivity, {
       attempt_id: c.attemptId,
       activity_iri: attemptActivity,
       agent_key: learnerKey,
       body: attemptState,
-      etag: documentEtag(attemptState),
+      etag: next.attemptStateEtag,
     });
   }
 
