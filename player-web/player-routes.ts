@@ -37,8 +37,8 @@ export interface PlayerRoutesOptions {
 
 /**
  * One minified classic script (an IIFE, for the browsers the player supports) built by esbuild in memory.
- * The player's own bundle and scorm-again's are built once, on the first request, and kept for the life of
- * the process.
+ * The player's own bundle and scorm-again's are built once (registerPlayerRoutes says when) and kept for the
+ * life of the process.
  */
 async function buildScript(entry: { entryPoints: string[] } | { stdin: StdinOptions }): Promise<Buffer> {
   const esbuild = await import('esbuild');
