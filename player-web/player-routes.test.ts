@@ -23,6 +23,27 @@ test('the launch page: HTML, revalidated, frameable by the configured ancestors,
   t.is(again.statusCode, 304);
 });
 
+test("the launch page preloads the scorm-again build its link's ?sv= names, and none without a valid one", async (t) => {
+  const preloads = async (query: string) =>
+    [
+      ...(await app.inject(`/player/launch.html${query}`)).body.matchAll(
+        /<link rel="preload" href="([^"]+)" as="script">/g,
+      ),
+    ].map((m) => m[1]!.replace(/\?v=.*/, ''));
+  t.deepEqual(await preloads('?sv=scorm2004&api=x'), ['/player/vendor/scorm2004.min.js']);
+  t.deepEqual(await preloads('?sv=scorm12'), ['/player/vendor/scorm12.min.js']);
+  t.deepEqual(await preloads(''), []);
+  t.deepEqual(await preloads('?sv=cmi5'), []);
+  t.deepEqual(await preloads('?sv=scorm12&sv=scorm2004'), []);
+  // The preloaded URL is the one the inline script inserts, so the fetch is not made twice.
+  const page = (await app.inject('/player/launch.html?sv=scorm2004')).body;
+  const href = /<link rel="preload" href="([^"]+)"/.exec(page)![1]!;
+  t.true(page.includes(`scorm2004: '${href}'`));
+  const plain = await app.inject('/player/launch.html');
+  const hinted = await app.inject('/player/launch.html?sv=scorm2004');
+  t.not(plain.headers.etag, hinted.headers.etag);
+});
+
 test('the bundle and scorm-again: JavaScript, immutable when versioned, gzip when asked, 304 on ETag', async (t) => {
   const page = await app.inject('/player/launch.html');
   for (const m of page.body.matchAll(/"(\/player\/[^"]+\?v=[^"]+)"/g)) {

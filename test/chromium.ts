@@ -16,6 +16,11 @@ const ARGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
+  // Headless Chromium 156 opens a browser window per context and builds the window's omnibox popup as a WebUI
+  // page: ~30 scripts of chrome://omnibox-popup.top-chrome parsed on every new context, ~60 ms of a 2-core
+  // machine's CPU while the page under test loads (a trace of bench G). A learner's browser builds it once per
+  // window, not per launch link.
+  '--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup',
 ];
 
 const present = await access(CHROMIUM).then(

@@ -15,7 +15,9 @@ export function show(p: Player, item: TocItem): void {
   (state.launched as string[]).push(item.id);
   state.current = item.id;
   shell.message(null);
-  const frame = shell.frame();
+  const src = resolveLaunchUrl(p.launch.contentBase, item.launchUrl!);
+  const made = !document.getElementById('sco');
+  const frame = shell.frame(src);
   frame.addEventListener(
     'load',
     () => {
@@ -24,7 +26,8 @@ export function show(p: Player, item: TocItem): void {
     },
     { once: true },
   );
-  frame.src = resolveLaunchUrl(p.launch.contentBase, item.launchUrl!);
+  // A frame made with its src navigates once; an existing one is sent on to the next SCO.
+  if (!made) frame.src = src;
   refreshNav(p);
 }
 
