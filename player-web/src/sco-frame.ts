@@ -15,9 +15,7 @@ export function show(p: Player, item: TocItem): void {
   (state.launched as string[]).push(item.id);
   state.current = item.id;
   shell.message(null);
-  const src = resolveLaunchUrl(p.launch.contentBase, item.launchUrl!);
-  const made = !document.getElementById('sco');
-  const frame = shell.frame(src);
+  const frame = shell.frame();
   frame.addEventListener(
     'load',
     () => {
@@ -26,8 +24,7 @@ export function show(p: Player, item: TocItem): void {
     },
     { once: true },
   );
-  // A frame made with its src navigates once; an existing one is sent on to the next SCO.
-  if (!made) frame.src = src;
+  frame.src = resolveLaunchUrl(p.launch.contentBase, item.launchUrl!);
   refreshNav(p);
 }
 

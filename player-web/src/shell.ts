@@ -8,23 +8,7 @@ const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as 
 export type NavButton = 'previous' | 'continue' | 'suspendAll' | 'exitAll';
 
 export const shell = {
-  /**
-   * The content frame. launch.html has none: a frame in the markup gets an empty document and a script
-   * context while the page parses (~25 ms of the main thread on a 2-core machine, bench G), before the
-   * player knows what goes in it. The first call makes it, with `src` when given, so the first SCO is the
-   * frame's first navigation.
-   */
-  frame(src?: string): HTMLIFrameElement {
-    const existing = $<HTMLIFrameElement>('sco');
-    if (existing) return existing;
-    const f = document.createElement('iframe');
-    f.id = 'sco';
-    f.name = 'sco';
-    f.title = 'Course content';
-    if (src !== undefined) f.src = src;
-    $('message').before(f);
-    return f;
-  },
+  frame: () => $<HTMLIFrameElement>('sco'),
 
   setTitle(title: string) {
     $('title').textContent = title;
@@ -35,8 +19,7 @@ export const shell = {
     const m = $('message');
     m.hidden = text === null;
     m.textContent = text ?? '';
-    const f = $<HTMLIFrameElement>('sco');
-    if (f) f.style.visibility = text === null ? 'visible' : 'hidden';
+    shell.frame().style.visibility = text === null ? 'visible' : 'hidden';
   },
 
   saveState(state: SaveState, detail?: string) {
