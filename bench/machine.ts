@@ -188,3 +188,58 @@ export function cpuVerdict(c: CpuShare, server = 'Crest'): string {
     );
   return parts.join(' ');
 }
+
+export interface MachineSpeed {
+  /** A fixed single-thread workload shaped like a commit's (JSON out and in, SHA-1), best of 3, in ms. */
+  workMs: number;
+  /** One 8 KB write and fdatasync in the system temp folder, p50 of 200, in ms. */
+  fsyncMs: number;
+}
+
+/**
+ * How fast this machine is, beside its CPU's name: two 2-core hosts reporting the same "AMD EPYC" ran the
+ * player's launch (bench G) and the commit peak (bench F) about twice as fast as each other on the same
+ * code (2026-11-28). Numbers from different machines compare only next to these.
+ */
+export async function machineSpeed(): Promise<MachineSpeed> {
+  const { createHash } = await import('node:crypto');
+  const { open, rm, mkdtemp } = await import('node:fs/promises');
+  const path = await import('node:path');
+  const body = {
+    cmi: {
+      suspend_data: 'x'.repeat(5000),
+      interactions: Array.from({ length: 8 }, (_, i) => ({ id: `q${i}`, type: 'choice', result: 'correct' })),
+    },
+  };
+  let best = Number.POSITIVE_INFINITY;
+  for (let run = 0; run < 3; run++) {
+    const t0 = performance.now();
+    for (let i = 0; i < 2000; i++) {
+      const text = JSON.stringify({ ...body, seq: i });
+      createHash('sha1')
+        .update(JSON.stringify(JSON.parse(text)))
+        .digest('hex');
+    }
+    best = Math.min(best, performance.now() - t0);
+  }
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'crest-bench-fsync-'));
+  const file = await open(path.join(dir, 'probe'), 'w');
+  const syncs: number[] = [];
+  try {
+    const block = Buffer.alloc(8192, 1);
+    for (let i = 0; i < 200; i++) {
+      const t0 = performance.now();
+      await file.write(block, 0, block.length, 0);
+      await file.datasync();
+      syncs.push(performance.now() - t0);
+    }
+  } finally {
+    await file.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+  syncs.sort((a, b) => a - b);
+  return { workMs: Math.round(best), fsyncMs: Math.round(syncs[100]! * 100) / 100 };
+}
+
+export const formatSpeed = (s: MachineSpeed) =>
+  `reference workload ${s.workMs} ms, fdatasync ${s.fsyncMs} ms (bench/machine.ts machineSpeed)`;

@@ -7,7 +7,7 @@ import { ID as E, runContentGet } from './content-get.ts';
 import { ID as C, runFilteredGet } from './filtered-get.ts';
 import { ID as D, runImportVsUnzip } from './import-vs-unzip.ts';
 import { ID as G, runLaunchPaint } from './launch-paint.ts';
-import { machineInfo, waitForQuiet } from './machine.ts';
+import { formatSpeed, machineInfo, machineSpeed, waitForQuiet } from './machine.ts';
 import { type ScenarioContext, type ScenarioReport, writeResults } from './results.ts';
 import { ADMIN_URL } from './scratch-db.ts';
 import { ID as B, runSinglePostVsNodeHttp } from './single-post-vs-node-http.ts';
@@ -85,7 +85,8 @@ async function main() {
   for (const id of chosen) {
     // Another process hogging the CPU would skew every number: wait (bounded) for a quiet machine.
     const busy = await waitForQuiet(log);
-    log(`── ${id} (machine ${(busy * 100).toFixed(0)}% busy before start)`);
+    const speed = await machineSpeed();
+    log(`── ${id} (machine ${(busy * 100).toFixed(0)}% busy before start; ${formatSpeed(speed)})`);
     const t0 = Date.now();
     const code = codeVersion();
     let report: ScenarioReport;
@@ -100,13 +101,14 @@ async function main() {
       };
     }
     const took = (Date.now() - t0) / 1000;
-    report.markdown += `\n\n<sub>Run ${date} with \`${command}\` on Crest ${code}${scale !== 1 ? ` (BENCH_SCALE=${scale})` : ''}, on ${m.nproc} cores (${m.cpu}); took ${took.toFixed(0)} s; the machine was ${(busy * 100).toFixed(0)}% busy just before it started.</sub>`;
+    report.markdown += `\n\n<sub>Run ${date} with \`${command}\` on Crest ${code}${scale !== 1 ? ` (BENCH_SCALE=${scale})` : ''}, on ${m.nproc} cores (${m.cpu}; ${formatSpeed(speed)}); took ${took.toFixed(0)} s; the machine was ${(busy * 100).toFixed(0)}% busy just before it started.</sub>`;
     reports.push(report);
     const header = [
       `Last run: ${date}, \`${command}\`${scale !== 1 ? ` with BENCH_SCALE=${scale}` : ''} (${chosen.join(', ')}), Crest ${codeVersion()}.`,
       '',
       `Machine of the last run (each section's footnote names the one it ran on, since 2026-11-28): ${m.nproc} cores (${m.cpu}), ${m.memoryGb} GB RAM, Node ${m.node}, PostgreSQL ${m.postgres} on 127.0.0.1 ` +
-        `(${m.pgSettings}). Load generator (autocannon), Crest and PostgreSQL share the machine.`,
+        `(${m.pgSettings}). Load generator, Crest and PostgreSQL share the machine. Its speed before the last ` +
+        `section ran: ${formatSpeed(speed)}.`,
     ].join('\n');
     writeResults(RESULTS, header, reports, ORDER);
     log(`wrote ${path.relative(process.cwd(), RESULTS)}`);
