@@ -988,21 +988,32 @@ function relevantTypes(value: unknown, path: string): string[] {
   return list as string[];
 }
 
-function contextAgents(value: unknown, path: string): ContextAgent[] {
-  const list = expectArray(value, path, 'an array of contextAgent objects');
-  const out: ContextAgent[] = new Array(list.length);
+/**
+ * 2.0 §4.2.2.5 "Context Agents" and "Context Groups": arrays of objects whose objectType ("contextAgent" or
+ * "contextGroup") and member (`key`: agent or group, made into the item by `make`) are required, with
+ * optional relevantTypes.
+ */
+function contextMembers<T extends { relevantTypes?: string[] }>(
+  value: unknown,
+  path: string,
+  kind: 'contextAgent' | 'contextGroup',
+  key: 'agent' | 'group',
+  keys: ReadonlySet<string>,
+  make: (member: unknown, path: string) => T,
+): T[] {
+  const list = expectArray(value, path, `an array of ${kind} objects`);
+  const out: T[] = new Array(list.length);
   for (let i = 0; i < list.length; i++) {
     const p = `${path}[${i}]`;
-    const o = expectObject(list[i], p, 'a contextAgent object');
-    // 2.0 §4.2.2.5 "Context Agents": objectType "contextAgent" and agent are required.
-    if (o.objectType !== 'contextAgent') {
+    const o = expectObject(list[i], p, `a ${kind} object`);
+    if (o.objectType !== kind) {
       if (o.objectType === undefined)
-        fail(`${p}.objectType`, 'required', 'is required and must be "contextAgent"');
-      badObjectType(o.objectType, `${p}.objectType`, ['contextAgent']);
+        fail(`${p}.objectType`, 'required', `is required and must be "${kind}"`);
+      badObjectType(o.objectType, `${p}.objectType`, [kind]);
     }
-    checkKeys(o, CONTEXT_AGENT_KEYS, p, 'a contextAgent');
-    if (o.agent === undefined) fail(`${p}.agent`, 'required', 'is required');
-    const item: ContextAgent = { objectType: 'contextAgent', agent: agent(o.agent, `${p}.agent`, false) };
+    checkKeys(o, keys, p, `a ${kind}`);
+    if (o[key] === undefined) fail(`${p}.${key}`, 'required', 'is required');
+    const item = make(o[key], `${p}.${key}`);
     if (o.relevantTypes !== undefined)
       item.relevantTypes = relevantTypes(o.relevantTypes, `${p}.relevantTypes`);
     out[i] = item;
@@ -1010,27 +1021,17 @@ function contextAgents(value: unknown, path: string): ContextAgent[] {
   return out;
 }
 
-function contextGroups(value: unknown, path: string): ContextGroup[] {
-  const list = expectArray(value, path, 'an array of contextGroup objects');
-  const out: ContextGroup[] = new Array(list.length);
-  for (let i = 0; i < list.length; i++) {
-    const p = `${path}[${i}]`;
-    const o = expectObject(list[i], p, 'a contextGroup object');
-    // 2.0 §4.2.2.5 "Context Groups": objectType "contextGroup" and group are required.
-    if (o.objectType !== 'contextGroup') {
-      if (o.objectType === undefined)
-        fail(`${p}.objectType`, 'required', 'is required and must be "contextGroup"');
-      badObjectType(o.objectType, `${p}.objectType`, ['contextGroup']);
-    }
-    checkKeys(o, CONTEXT_GROUP_KEYS, p, 'a contextGroup');
-    if (o.group === undefined) fail(`${p}.group`, 'required', 'is required');
-    const item: ContextGroup = { objectType: 'contextGroup', group: groupOnly(o.group, `${p}.group`) };
-    if (o.relevantTypes !== undefined)
-      item.relevantTypes = relevantTypes(o.relevantTypes, `${p}.relevantTypes`);
-    out[i] = item;
-  }
-  return out;
-}
+const contextAgents = (value: unknown, path: string): ContextAgent[] =>
+  contextMembers<ContextAgent>(value, path, 'contextAgent', 'agent', CONTEXT_AGENT_KEYS, (v, p) => ({
+    objectType: 'contextAgent',
+    agent: agent(v, p, false),
+  }));
+
+const contextGroups = (value: unknown, path: string): ContextGroup[] =>
+  contextMembers<ContextGroup>(value, path, 'contextGroup', 'group', CONTEXT_GROUP_KEYS, (v, p) => ({
+    objectType: 'contextGroup',
+    group: groupOnly(v, p),
+  }));
 
 // ---------------------------------------------------------------------------------------------------------------
 // Attachments
