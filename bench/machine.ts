@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 
 export interface MachineInfo {
@@ -197,14 +200,11 @@ export interface MachineSpeed {
 }
 
 /**
- * How fast this machine is, beside its CPU's name: two 2-core hosts reporting the same "AMD EPYC" ran the
- * player's launch (bench G) and the commit peak (bench F) about twice as fast as each other on the same
- * code (2026-11-28). Numbers from different machines compare only next to these.
+ * How fast this machine is, beside its CPU's name: of two 2-core hosts both reporting "AMD EPYC", one ran the
+ * player's launch (bench G) and the commit peak (bench F) about twice as fast as the other on the same code
+ * (2026-11-28). Numbers from different machines compare only next to these.
  */
 export async function machineSpeed(): Promise<MachineSpeed> {
-  const { createHash } = await import('node:crypto');
-  const { open, rm, mkdtemp } = await import('node:fs/promises');
-  const path = await import('node:path');
   const body = {
     cmi: {
       suspend_data: 'x'.repeat(5000),
