@@ -11,6 +11,12 @@ type Ns = string | ReadonlySet<string>;
 export interface AttributeReader {
   string(el: XmlElement, name: string | readonly string[], ns?: Ns): string | undefined;
   boolean(el: XmlElement, name: string, def: boolean, ns?: Ns): boolean;
+  /** Several xs:boolean attributes of one element, each with its schema default, in the defaults' order. */
+  booleans<K extends string>(
+    el: XmlElement,
+    defaults: Readonly<Record<K, boolean>>,
+    ns?: Ns,
+  ): Record<K, boolean>;
   enumeration<T extends string>(el: XmlElement, name: string, allowed: readonly T[], def: T, ns?: Ns): T;
   optionalEnumeration<T extends string>(
     el: XmlElement,
@@ -50,6 +56,11 @@ export function createAttributeReader(report: ReportBuilder): AttributeReader {
         `Write ${name}="true" or ${name}="false".`,
       );
       return def;
+    },
+    booleans<K extends string>(el: XmlElement, defaults: Readonly<Record<K, boolean>>, ns: Ns = '') {
+      const out = {} as Record<K, boolean>;
+      for (const name of Object.keys(defaults) as K[]) out[name] = this.boolean(el, name, defaults[name], ns);
+      return out;
     },
     enumeration(el, name, allowed, def, ns = '') {
       return this.optionalEnumeration(el, name, allowed, ns) ?? def;

@@ -79,14 +79,14 @@ export function parseSequencing(
 
   const controlMode = firstChild(el, IMSSS, 'controlMode');
   if (controlMode) {
-    s.controlMode = {
-      choice: read.boolean(controlMode, 'choice', true),
-      choiceExit: read.boolean(controlMode, 'choiceExit', true),
-      flow: read.boolean(controlMode, 'flow', false),
-      forwardOnly: read.boolean(controlMode, 'forwardOnly', false),
-      useCurrentAttemptObjectiveInfo: read.boolean(controlMode, 'useCurrentAttemptObjectiveInfo', true),
-      useCurrentAttemptProgressInfo: read.boolean(controlMode, 'useCurrentAttemptProgressInfo', true),
-    };
+    s.controlMode = read.booleans(controlMode, {
+      choice: true,
+      choiceExit: true,
+      flow: false,
+      forwardOnly: false,
+      useCurrentAttemptObjectiveInfo: true,
+      useCurrentAttemptProgressInfo: true,
+    });
   }
 
   const rules = firstChild(el, IMSSS, 'sequencingRules');
@@ -164,8 +164,7 @@ export function parseSequencing(
   const rollup = firstChild(el, IMSSS, 'rollupRules');
   if (rollup) {
     s.rollupRules = {
-      rollupObjectiveSatisfied: read.boolean(rollup, 'rollupObjectiveSatisfied', true),
-      rollupProgressCompletion: read.boolean(rollup, 'rollupProgressCompletion', true),
+      ...read.booleans(rollup, { rollupObjectiveSatisfied: true, rollupProgressCompletion: true }),
       objectiveMeasureWeight: read.decimal(rollup, 'objectiveMeasureWeight', { min: 0, max: 1 }) ?? 1,
       rules: childElements(rollup, IMSSS, 'rollupRule').flatMap((r) => parseRollupRule(r, read, report)),
     };
@@ -187,19 +186,19 @@ export function parseSequencing(
 
   const delivery = firstChild(el, IMSSS, 'deliveryControls');
   if (delivery) {
-    s.deliveryControls = {
-      tracked: read.boolean(delivery, 'tracked', true),
-      completionSetByContent: read.boolean(delivery, 'completionSetByContent', false),
-      objectiveSetByContent: read.boolean(delivery, 'objectiveSetByContent', false),
-    };
+    s.deliveryControls = read.booleans(delivery, {
+      tracked: true,
+      completionSetByContent: false,
+      objectiveSetByContent: false,
+    });
   }
 
   const constrained = firstChild(el, ADLSEQ_2004, 'constrainedChoiceConsiderations');
   if (constrained) {
-    s.constrainedChoiceConsiderations = {
-      preventActivation: read.boolean(constrained, 'preventActivation', false),
-      constrainChoice: read.boolean(constrained, 'constrainChoice', false),
-    };
+    s.constrainedChoiceConsiderations = read.booleans(constrained, {
+      preventActivation: false,
+      constrainChoice: false,
+    });
   }
 
   const considerations = firstChild(el, ADLSEQ_2004, 'rollupConsiderations');
@@ -447,10 +446,12 @@ function parseMapInfo(el: XmlElement, read: AttributeReader, report: ReportBuild
   return [
     {
       targetObjectiveID,
-      readSatisfiedStatus: read.boolean(el, 'readSatisfiedStatus', true),
-      readNormalizedMeasure: read.boolean(el, 'readNormalizedMeasure', true),
-      writeSatisfiedStatus: read.boolean(el, 'writeSatisfiedStatus', false),
-      writeNormalizedMeasure: read.boolean(el, 'writeNormalizedMeasure', false),
+      ...read.booleans(el, {
+        readSatisfiedStatus: true,
+        readNormalizedMeasure: true,
+        writeSatisfiedStatus: false,
+        writeNormalizedMeasure: false,
+      }),
     },
   ];
 }
@@ -472,16 +473,18 @@ function parseAdlMapInfo(
   return [
     {
       targetObjectiveID,
-      readRawScore: read.boolean(el, 'readRawScore', true),
-      readMinScore: read.boolean(el, 'readMinScore', true),
-      readMaxScore: read.boolean(el, 'readMaxScore', true),
-      readCompletionStatus: read.boolean(el, 'readCompletionStatus', true),
-      readProgressMeasure: read.boolean(el, 'readProgressMeasure', true),
-      writeRawScore: read.boolean(el, 'writeRawScore', false),
-      writeMinScore: read.boolean(el, 'writeMinScore', false),
-      writeMaxScore: read.boolean(el, 'writeMaxScore', false),
-      writeCompletionStatus: read.boolean(el, 'writeCompletionStatus', false),
-      writeProgressMeasure: read.boolean(el, 'writeProgressMeasure', false),
+      ...read.booleans(el, {
+        readRawScore: true,
+        readMinScore: true,
+        readMaxScore: true,
+        readCompletionStatus: true,
+        readProgressMeasure: true,
+        writeRawScore: false,
+        writeMinScore: false,
+        writeMaxScore: false,
+        writeCompletionStatus: false,
+        writeProgressMeasure: false,
+      }),
     },
   ];
 }
