@@ -22,7 +22,18 @@ export async function machineInfo(adminUrl: string): Promise<MachineInfo> {
     const v = await c.query<{ server_version: string }>('SHOW server_version');
     const s = await c.query<{ name: string; setting: string; unit: string | null }>(
       `SELECT name, setting, unit FROM pg_settings WHERE name = ANY($1) ORDER BY name`,
-      [['shared_buffers', 'synchronous_commit', 'fsync', 'wal_level', 'max_wal_size', 'work_mem', 'jit']],
+      [
+        [
+          'shared_buffers',
+          'synchronous_commit',
+          'fsync',
+          'wal_level',
+          'max_wal_size',
+          'work_mem',
+          'jit',
+          'autovacuum',
+        ],
+      ],
     );
     const fmt = (r: { name: string; setting: string; unit: string | null }) =>
       r.unit === '8kB'
