@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
+import { scoFramePaint } from '../player-web/test/e2e/player-page.ts';
 
 // The launch page's shape without the player: a top document that frames one SCO-like document. Both are
 // answered from memory, so what is left is the browser's own work: a renderer for a new context, two
@@ -39,23 +40,14 @@ export async function startFloorServer(): Promise<{ url: string; close: () => Pr
 /**
  * One cold-cache load of the floor page in a new context of `browser`: ms from the top page's navigation
  * start to the framed document's first-contentful-paint, measured as bench G measures the player
- * (player-web/test/e2e/player-page.ts launchToFirstPaint).
+ * (player-web/test/e2e/player-page.ts scoFramePaint).
  */
 export async function floorPaint(browser: Browser, url: string): Promise<number> {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
     await page.goto(url);
-    // No named functions inside: tsx's transform would wrap them in a helper the page does not have.
-    await page.waitForFunction(() => {
-      const w = (document.getElementById('sco') as HTMLIFrameElement).contentWindow;
-      return !!w && w.performance.getEntriesByType('paint').some((e) => e.name === 'first-contentful-paint');
-    });
-    return await page.evaluate(() => {
-      const w = (document.getElementById('sco') as HTMLIFrameElement).contentWindow!;
-      const fcp = w.performance.getEntriesByType('paint').find((e) => e.name === 'first-contentful-paint')!;
-      return Math.round(w.performance.timeOrigin + fcp.startTime - performance.timeOrigin);
-    });
+    return await scoFramePaint(page);
   } finally {
     await context.close();
   }

@@ -76,7 +76,6 @@ export async function runLaunchPaint(ctx: ScenarioContext): Promise<ScenarioRepo
       try {
         const page = await openPlayer(context, (await backend.launch(course)).url);
         const r = await launchToFirstPaint(page);
-        if (r.painted === null) throw new Error('the SCO frame reported no first-contentful-paint');
         return { painted: r.painted, loaded: r.loaded, phases: await phasesOf(page) };
       } finally {
         await context.close();

@@ -78,23 +78,31 @@ export function click(page: Page, id: 'previous' | 'continue' | 'suspendAll' | '
 }
 
 /**
- * Launch page → first SCO frame: `loaded` as the player records it, and `painted`, the SCO document's
- * first-contentful-paint put on the launch page's clock (both timeOrigins are on the same wall clock).
+ * The first-contentful-paint of the document in the page's #sco frame, on the page's own clock (both
+ * timeOrigins are on the same wall clock), once it has painted. Any page that frames its content as #sco:
+ * the player, and bench G's browser floor.
  */
-export async function launchToFirstPaint(page: Page): Promise<{ loaded: number; painted: number | null }> {
-  await scoFrame(page);
+export async function scoFramePaint(page: Page): Promise<number> {
+  // No named functions inside: tsx's transform would wrap them in a helper the page does not have.
   await page.waitForFunction(() => {
-    const w = (document.getElementById('sco') as HTMLIFrameElement).contentWindow!;
-    return w.performance.getEntriesByType('paint').some((e) => e.name === 'first-contentful-paint');
+    const w = (document.getElementById('sco') as HTMLIFrameElement).contentWindow;
+    return !!w && w.performance.getEntriesByType('paint').some((e) => e.name === 'first-contentful-paint');
   });
   return page.evaluate(() => {
     const w = (document.getElementById('sco') as HTMLIFrameElement).contentWindow!;
-    const fcp = w.performance.getEntriesByType('paint').find((e) => e.name === 'first-contentful-paint');
-    const s = (window as unknown as { __crestPlayer: { state: { firstFrameMs: number } } }).__crestPlayer
-      .state;
-    return {
-      loaded: s.firstFrameMs,
-      painted: fcp ? Math.round(w.performance.timeOrigin + fcp.startTime - performance.timeOrigin) : null,
-    };
+    const fcp = w.performance.getEntriesByType('paint').find((e) => e.name === 'first-contentful-paint')!;
+    return Math.round(w.performance.timeOrigin + fcp.startTime - performance.timeOrigin);
   });
+}
+
+/** Launch page → first SCO frame: `loaded` as the player records it, and `painted` (scoFramePaint). */
+export async function launchToFirstPaint(page: Page): Promise<{ loaded: number; painted: number }> {
+  await scoFrame(page);
+  const painted = await scoFramePaint(page);
+  const loaded = await page.evaluate(
+    () =>
+      (window as unknown as { __crestPlayer: { state: { firstFrameMs: number } } }).__crestPlayer.state
+        .firstFrameMs,
+  );
+  return { loaded, painted };
 }
