@@ -18,7 +18,9 @@ import {
 } from './results.ts';
 import { createScratchDatabase } from './scratch-db.ts';
 import { formatStalls, type StallShare, stallAccount } from './server-metrics.ts';
+import { formatSlowWindows, slowWindows } from './slow-windows.ts';
 import { createRng } from './statements.ts';
+import { sampleWriteback, type WritebackSample } from './writeback.ts';
 
 export const ID = 'commit-rate';
 const TARGET_RATE = 2500;
@@ -170,6 +172,7 @@ interface Level {
   waits: WaitShare[];
   writes: WriteShare;
   stalls: StallShare;
+  writeback: WritebackSample[];
 }
 
 /**
@@ -256,9 +259,11 @@ export async function runCommitRate(ctx: ScenarioContext): Promise<ScenarioRepor
       const writes = await writeAccount(admin, 't_demo');
       const stalls = await stallAccount(crest!.url);
       const waits = sampleWaits(sampler, db.name);
+      const writeback = sampleWriteback();
       const l = await load(label, rate, size);
       return {
         load: l,
+        writeback: writeback(),
         cpu: await cpu(),
         waits: await waits(),
         stalls: await stalls(),
@@ -391,6 +396,7 @@ export async function runCommitRate(ctx: ScenarioContext): Promise<ScenarioRepor
           `- ${l === starts ? 'first commits at ' : ''}${n0(l.rate)}/s: ${cpuVerdict(l.cpu)} CPU per commit: Crest ${n2((l.cpu.crest / Math.max(1, l.load.responses)) * 1000)} ms, ` +
           `PostgreSQL ${n2((l.cpu.postgres / Math.max(1, l.load.responses)) * 1000)} ms. ${formatWrites(l.writes, l.load.responses)}. ` +
           `${formatStalls(l.stalls)}. ` +
+          `${formatSlowWindows(slowWindows(l.load.timeline ?? { dueAt: [], ms: [] }, l.writeback), l.load.seconds * 1000)}. ` +
           `Sessions: ${formatWaits(l.waits, 4)}`,
       ),
     ].join('\n');

@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import type { Timeline } from './slow-windows.ts';
 
 export interface LoadOptions {
   label: string;
@@ -37,6 +38,8 @@ export interface LoadSummary {
   timeouts: number;
   statusCodes: Record<string, number>;
   hardStopped: boolean;
+  /** Each response's due time and latency (paced-load.ts only). */
+  timeline?: Timeline;
 }
 
 /** One autocannon run with a progress line every 5 s and a summary measured by wall clock. */

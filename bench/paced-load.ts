@@ -54,6 +54,8 @@ export function runPacedLoad(o: PacedLoadOptions): Promise<LoadSummary> {
     .map(([k, v]) => `${k}: ${v}\r\n`)
     .join('');
   const latencies: number[] = [];
+  // When each answered request was due, epoch ms, beside its latency: bench/slow-windows.ts reads the pair.
+  const dueAt: number[] = [];
   // BENCH_TRACE=file appends one line per response (label, when it was due as epoch ms, latency ms), to see
   // when in a level the slow ones came, beside other per-second readings.
   const tracePath = process.env.BENCH_TRACE;
@@ -100,6 +102,7 @@ export function runPacedLoad(o: PacedLoadOptions): Promise<LoadSummary> {
         timeouts: 0,
         statusCodes,
         hardStopped: false,
+        timeline: { dueAt, ms: latencies },
       });
     };
     const settle = (c: Conn) => {
@@ -136,6 +139,7 @@ export function runPacedLoad(o: PacedLoadOptions): Promise<LoadSummary> {
         const status = Number(headText.slice(9, 12));
         lastResponse = performance.now();
         latencies.push(lastResponse - c.pending.dueAt);
+        dueAt.push(performance.timeOrigin + c.pending.dueAt);
         if (tracePath)
           trace.push(
             `${o.label}\t${(performance.timeOrigin + c.pending.dueAt).toFixed(1)}\t${(lastResponse - c.pending.dueAt).toFixed(1)}\n`,

@@ -1,0 +1,34 @@
+import { readFile } from 'node:fs/promises';
+
+export interface WritebackSample {
+  /** Epoch ms. */
+  at: number;
+  /** The kernel's dirty page cache (/proc/meminfo Dirty), KiB: written by processes, not yet on disk. */
+  dirtyKiB: number;
+}
+
+/**
+ * Samples the kernel's dirty page cache every `everyMs` until stopped. On Linux a sudden drop is write-back:
+ * PostgreSQL's checkpoint fsyncing the data files its backends wrote into the page cache flushes it at once,
+ * and a WAL fdatasync queued behind that flush waits for it. Elsewhere (no /proc/meminfo) it returns nothing.
+ */
+export function sampleWriteback(everyMs = 100): () => WritebackSample[] {
+  const samples: WritebackSample[] = [];
+  let reading = false;
+  const timer = setInterval(async () => {
+    if (reading) return;
+    reading = true;
+    try {
+      const m = /^Dirty:\s+(\d+) kB/m.exec(await readFile('/proc/meminfo', 'utf8'));
+      if (m) samples.push({ at: Date.now(), dirtyKiB: Number(m[1]) });
+    } catch {
+      clearInterval(timer);
+    } finally {
+      reading = false;
+    }
+  }, everyMs);
+  return () => {
+    clearInterval(timer);
+    return samples;
+  };
+}
