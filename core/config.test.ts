@@ -37,7 +37,17 @@ test('DATABASE_URL switches to PostgreSQL; S3 and SQS settings switch their engi
     PORT: '9000',
   });
   t.is(c.database.kind, 'postgres');
+  t.is(c.database.kind === 'postgres' && c.database.backendFlushAfter, '256kB');
   t.is(c.port, 9000);
+  const flush = (v: string) => {
+    const d = loadConfig({
+      DATABASE_URL: 'postgres://crest@db:5432/crest',
+      CREST_PG_BACKEND_FLUSH_AFTER: v,
+    }).database;
+    return d.kind === 'postgres' ? d.backendFlushAfter : 'not postgres';
+  };
+  t.is(flush('1MB'), '1MB');
+  t.is(flush('off'), undefined);
   t.deepEqual(c.storage, {
     kind: 's3',
     bucket: 'courses',
@@ -69,6 +79,7 @@ test('bad values name the variable', (t) => {
   t.is(configError({ CREST_ADMIN_TOKEN: 'short' }).variable, 'CREST_ADMIN_TOKEN');
   t.is(configError({ CREST_APP_ROLE: 'App Role' }).variable, 'CREST_APP_ROLE');
   t.is(configError({ CREST_COMMIT_LINGER_MS: 'soon' }).variable, 'CREST_COMMIT_LINGER_MS');
+  t.is(configError({ CREST_PG_BACKEND_FLUSH_AFTER: '1 GB' }).variable, 'CREST_PG_BACKEND_FLUSH_AFTER');
 });
 
 test('engines that need settings say which one is missing', (t) => {

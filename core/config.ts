@@ -10,6 +10,8 @@ const port = z.coerce.number().int().min(0).max(65535);
 
 /** CREST_COMMIT_LINGER_MS's default: the SCO-commit lanes' wait for more commits (core/lane-batcher.ts lingerMs). */
 export const DEFAULT_COMMIT_LINGER_MS = 3;
+/** CREST_PG_BACKEND_FLUSH_AFTER's default (db/postgres.ts sessionOptions says why). */
+export const DEFAULT_PG_BACKEND_FLUSH_AFTER = '256kB';
 
 /** Every variable Crest reads. Unknown adapter names are refused here, so a typo never falls back silently. */
 const EnvSchema = z.object({
@@ -66,6 +68,11 @@ const EnvSchema = z.object({
     .default(4 * 1024 ** 3),
   CREST_AUTH_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   CREST_COMMIT_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(DEFAULT_COMMIT_LINGER_MS),
+  // 'off' sends no startup option (e.g. behind a PgBouncer that refuses `options`).
+  CREST_PG_BACKEND_FLUSH_AFTER: z
+    .string()
+    .regex(/^(off|\d+(kB|MB)?)$/, 'must be "off" or a PostgreSQL size, e.g. 256kB')
+    .default(DEFAULT_PG_BACKEND_FLUSH_AFTER),
   CREST_ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   CREST_BOOTSTRAP_DEMO: bool.default(true),
   CREST_XAPI_DEFAULT_VERSION: z.enum(['2.0.0', '1.0.3']).default('2.0.0'),
@@ -92,7 +99,15 @@ export interface Config {
   contentSigning: { key: string; ttlMs: number } | undefined;
   database:
     | { kind: 'pglite'; dataDir: string; appRole: string }
-    | { kind: 'postgres'; url: string; appUrl: string | undefined; appRole: string; poolMax: number };
+    | {
+        kind: 'postgres';
+        url: string;
+        appUrl: string | undefined;
+        appRole: string;
+        poolMax: number;
+        /** PostgreSQL's backend_flush_after for Crest's sessions; undefined leaves the server's. */
+        backendFlushAfter: string | undefined;
+      };
   dbConnectRetries: number;
   storage:
     | { kind: 'folder'; root: string }
@@ -159,6 +174,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             appUrl: e.DATABASE_APP_URL,
             appRole: e.CREST_APP_ROLE,
             poolMax: e.CREST_DB_POOL_MAX,
+            backendFlushAfter:
+              e.CREST_PG_BACKEND_FLUSH_AFTER === 'off' ? undefined : e.CREST_PG_BACKEND_FLUSH_AFTER,
           }
         : { kind: 'pglite', dataDir: path.join(dataDir, 'pglite'), appRole: e.CREST_APP_ROLE },
     dbConnectRetries: e.CREST_DB_CONNECT_RETRIES,

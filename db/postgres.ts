@@ -10,6 +10,8 @@ export interface PostgresOptions {
   appUrl?: string | undefined;
   appRole: string;
   poolMax?: number;
+  /** backend_flush_after for every session (sessionOptions); undefined leaves the server's setting. */
+  backendFlushAfter?: string | undefined;
   connectRetries?: number;
   onRetry?: (attempt: number, max: number, err: Error) => void;
 }
@@ -143,8 +145,22 @@ async function inTransaction<T>(pool: pg.Pool, beginSql: string, fn: (tx: Tx) =>
   }
 }
 
+/**
+ * Startup options of Crest's sessions. backend_flush_after (PostgreSQL docs §20.4.4, Asynchronous Behavior):
+ * a backend that writes more than this asks the kernel to start writing it out. Under a commit peak the
+ * backends evict far more dirty pages than shared_buffers holds (40 MB/s at 2,500 SCO commits/s); at its
+ * default of 0 they pile up in the page cache until the checkpoint fsyncs them all at once, and the WAL's
+ * fdatasync waits behind that flush. On the bench machine (WAL and data on one disk) that was most of the
+ * p99: 0.5–0.9 GB written back in under half a second, every checkpoint, commits stalled 150–300 ms meanwhile
+ * (bench F's slow windows). It is a user-level setting, so the app role may set it.
+ */
+export function sessionOptions(options: Pick<PostgresOptions, 'backendFlushAfter'>): string | undefined {
+  return options.backendFlushAfter ? `-c backend_flush_after=${options.backendFlushAfter}` : undefined;
+}
+
 export async function createPostgresDatabase(options: PostgresOptions): Promise<Database> {
   const max = options.poolMax ?? 20;
+  const startup = sessionOptions(options);
   // With a separate app login the owner pool only serves administration and the outbox dispatcher.
   // Pipeline mode: queries given to a client before the previous one answered go out at once instead of
   // waiting in pg's queue (Tx.query's commit option). Awaited one by one, as everywhere else, nothing changes.
@@ -152,9 +168,15 @@ export async function createPostgresDatabase(options: PostgresOptions): Promise<
     connectionString: options.url,
     max: options.appUrl ? Math.max(2, Math.ceil(max / 4)) : max,
     pipeline: true,
+    options: startup,
   } as pg.PoolConfig);
   const app = options.appUrl
-    ? new pg.Pool({ connectionString: options.appUrl, max, pipeline: true } as pg.PoolConfig)
+    ? new pg.Pool({
+        connectionString: options.appUrl,
+        max,
+        pipeline: true,
+        options: startup,
+      } as pg.PoolConfig)
     : owner;
   // An idle client that errors (server restart) must not crash the process; the pool replaces it.
   owner.on('error', () => undefined);

@@ -32,6 +32,7 @@ export async function openDatabase(config: Config, hooks: ComposeHooks = {}): Pr
     appUrl: d.appUrl,
     appRole: d.appRole,
     poolMax: d.poolMax,
+    backendFlushAfter: d.backendFlushAfter,
     connectRetries: config.dbConnectRetries,
     onRetry: hooks.onDbRetry,
   });

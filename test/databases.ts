@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Database } from '../db/database.ts';
 import { createPgliteDatabase } from '../db/pglite.ts';
-import { createPostgresDatabase } from '../db/postgres.ts';
+import { createPostgresDatabase, type PostgresOptions } from '../db/postgres.ts';
 
 /**
  * The databases every DB test runs on: PGlite always, PostgreSQL when TEST_DATABASE_URL is set.
@@ -67,9 +67,15 @@ export async function createScratchDatabase(
 /** A scratch database opened as a Crest Database, so test files can run in parallel. */
 export async function createScratchPostgres(
   base: string,
+  options: Pick<PostgresOptions, 'backendFlushAfter'> = {},
 ): Promise<{ db: Database; url: string; dispose(): Promise<void> }> {
   const scratch = await createScratchDatabase(base);
-  const db = await createPostgresDatabase({ url: scratch.url, appRole: TEST_APP_ROLE, connectRetries: 0 });
+  const db = await createPostgresDatabase({
+    url: scratch.url,
+    appRole: TEST_APP_ROLE,
+    connectRetries: 0,
+    ...options,
+  });
   return {
     db,
     url: scratch.url,
