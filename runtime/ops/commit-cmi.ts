@@ -12,7 +12,7 @@ import { enqueueManyInTx } from '../../queue/outbox.ts';
 import { type ScoState, toScoState } from '../model.ts';
 import { ATTEMPT_STATE_ID, SUSPEND_DATA_STATE_ID } from '../xapi/activity-iris.ts';
 import { activityStateDocs, lockActivityStates, writeActivityStates } from './append-attempt-states.ts';
-import { type AttemptRow, heldState, rememberSnapshot, snapshotOf } from './attempt-snapshots.ts';
+import { type AttemptRow, heldState, holdsTree, rememberSnapshot, snapshotOf } from './attempt-snapshots.ts';
 import {
   DOCUMENTS_NOT_WRITTEN,
   LOCK_ATTEMPTS_SQL,
@@ -260,14 +260,15 @@ function remember(
   dirty: AttemptWork[],
   versions: readonly { id: string; xmin: string }[],
   states: readonly ScoState[],
-  stateRows: readonly { size: number }[],
+  stateRows: readonly { size: number; cmiJson: string }[],
 ): void {
   const xmin = new Map(versions.map((v) => [v.id, v.xmin]));
   const bytes = new Map<string, number>();
-  const written = new Set<string>();
+  // The written trees' JSON (without suspend_data), which the snapshot keeps as it is.
+  const written = new Map<string, string>();
   for (const [i, s] of states.entries()) {
     bytes.set(s.attemptId, (bytes.get(s.attemptId) ?? 0) + stateRows[i]!.size);
-    written.add(`${s.attemptId}|${s.sco}`);
+    written.set(`${s.attemptId}|${s.sco}`, stateRows[i]!.cmiJson);
   }
   for (const w of dirty) {
     const version = xmin.get(w.row.id);
@@ -282,8 +283,10 @@ function remember(
     };
     // Trees held of SCOs not committed in this group are counted at a nominal size.
     let held = bytes.get(w.row.id) ?? 0;
-    for (const [sco, s] of w.states) if (s.cmi !== null && !written.has(`${w.row.id}|${sco}`)) held += 2048;
-    const states = new Map([...w.states].map(([sco, s]) => [sco, heldState(s)]));
+    for (const [sco, s] of w.states) if (holdsTree(s) && !written.has(`${w.row.id}|${sco}`)) held += 2048;
+    const states = new Map(
+      [...w.states].map(([sco, s]) => [sco, heldState(s, written.get(`${w.row.id}|${sco}`))]),
+    );
     rememberSnapshot(tenant, { row, states }, held);
   }
 }
@@ -319,9 +322,10 @@ function scoStateRow(
   s: ScoState,
   texts: TextSlices,
   suspendIri: string | undefined,
-): { json: string; size: number } {
+): { json: string; size: number; cmiJson: string } {
   const { suspend_data: _suspendData, ...cmi } = s.cmi;
-  const tree = texts.add(JSON.stringify(cmi));
+  const cmiJson = JSON.stringify(cmi);
+  const tree = texts.add(cmiJson);
   const json = JSON.stringify({
     attempt_id: s.attemptId,
     sco: s.sco,
@@ -338,7 +342,7 @@ function scoStateRow(
     terminated: s.terminated,
     suspended: s.suspended,
   });
-  return { json, size: json.length + tree.length };
+  return { json, size: json.length + tree.length, cmiJson };
 }
 
 function attemptRowOf(w: AttemptWork): Json {

@@ -56,9 +56,12 @@ function primeSnapshot(
   states: readonly ScoState[],
   xmin: string,
 ): void {
-  const held = states.map(heldState);
   let bytes = 0;
-  for (const s of held) bytes += JSON.stringify(s.cmi).length;
+  const held = states.map((s) => {
+    const json = JSON.stringify(heldState(s).cmi);
+    bytes += json.length;
+    return heldState(s, s.cmi === null ? undefined : json);
+  });
   rememberSnapshot(
     tenant,
     {
