@@ -146,7 +146,7 @@ async function inTransaction<T>(pool: pg.Pool, beginSql: string, fn: (tx: Tx) =>
 }
 
 /**
- * Startup options of Crest's sessions. backend_flush_after (PostgreSQL docs §20.4.4, Asynchronous Behavior):
+ * Startup options of Crest's sessions. backend_flush_after (PostgreSQL 15 docs §20.4.6, Asynchronous Behavior):
  * a backend that writes more than this asks the kernel to start writing it out. Under a commit peak the
  * backends evict far more dirty pages than shared_buffers holds (40 MB/s at 2,500 SCO commits/s); at its
  * default of 0 they pile up in the page cache until the checkpoint fsyncs them all at once, and the WAL's

@@ -58,9 +58,11 @@ function primeSnapshot(
 ): void {
   let bytes = 0;
   const held = states.map((s) => {
-    const json = JSON.stringify(heldState(s).cmi);
+    const h = heldState(s);
+    const json = JSON.stringify(h.cmi);
     bytes += json.length;
-    return heldState(s, s.cmi === null ? undefined : json);
+    // Held again with its text: h is already without suspend_data, so its SHA-1 is not taken twice.
+    return h.cmi === null ? h : heldState(h, json);
   });
   rememberSnapshot(
     tenant,
