@@ -2,7 +2,6 @@ import { type AttributeReader, DURATION, parseDecimal } from './attribute-values
 import type {
   AdlObjectiveMapInfo,
   Objective,
-  ObjectiveMapInfo,
   RollupConditionName,
   RollupRule,
   RuleAction,
@@ -238,7 +237,9 @@ export function parseSequencing(
       return [
         {
           objectiveID,
-          mapInfo: childElements(o, ADLSEQ_2004, 'mapInfo').flatMap((m) => parseAdlMapInfo(m, read, report)),
+          mapInfo: childElements(o, ADLSEQ_2004, 'mapInfo').flatMap((m) =>
+            parseMapInfo(m, read, report, 'adlseq:mapInfo', ADLSEQ_MAP_INFO),
+          ),
           line: o.line,
         },
       ];
@@ -425,7 +426,9 @@ function parseObjectives(el: XmlElement, read: AttributeReader, report: ReportBu
       primary,
       satisfiedByMeasure: read.boolean(o, 'satisfiedByMeasure', false),
       minNormalizedMeasure,
-      mapInfo: childElements(o, IMSSS, 'mapInfo').flatMap((m) => parseMapInfo(m, read, report)),
+      mapInfo: childElements(o, IMSSS, 'mapInfo').flatMap((m) =>
+        parseMapInfo(m, read, report, 'mapInfo', IMSSS_MAP_INFO),
+      ),
     };
     if (objectiveID) objective.objectiveID = objectiveID;
     out.push(objective);
@@ -433,61 +436,48 @@ function parseObjectives(el: XmlElement, read: AttributeReader, report: ReportBu
   return out;
 }
 
-function parseMapInfo(el: XmlElement, read: AttributeReader, report: ReportBuilder): ObjectiveMapInfo[] {
-  const targetObjectiveID = read.string(el, 'targetObjectiveID');
-  if (!targetObjectiveID) {
-    report.error(
-      el.line,
-      'mapInfo has no targetObjectiveID.',
-      'Add targetObjectiveID="…" naming the global objective.',
-    );
-    return [];
-  }
-  return [
-    {
-      targetObjectiveID,
-      ...read.booleans(el, {
-        readSatisfiedStatus: true,
-        readNormalizedMeasure: true,
-        writeSatisfiedStatus: false,
-        writeNormalizedMeasure: false,
-      }),
-    },
-  ];
-}
-
-function parseAdlMapInfo(
+/**
+ * A mapInfo element (imsss or adlseq): its target global objective, and its read/write flags with the schema's
+ * defaults (imsss_v1p0objective.xsd mapInfoType; SCORM 2004 4th Edition's adlseq_v1p3.xsd for adlseq).
+ */
+function parseMapInfo<K extends string>(
   el: XmlElement,
   read: AttributeReader,
   report: ReportBuilder,
-): AdlObjectiveMapInfo[] {
+  element: string,
+  defaults: Readonly<Record<K, boolean>>,
+): ({ targetObjectiveID: string } & Record<K, boolean>)[] {
   const targetObjectiveID = read.string(el, 'targetObjectiveID');
   if (!targetObjectiveID) {
     report.error(
       el.line,
-      'adlseq:mapInfo has no targetObjectiveID.',
+      `${element} has no targetObjectiveID.`,
       'Add targetObjectiveID="…" naming the global objective.',
     );
     return [];
   }
-  return [
-    {
-      targetObjectiveID,
-      ...read.booleans(el, {
-        readRawScore: true,
-        readMinScore: true,
-        readMaxScore: true,
-        readCompletionStatus: true,
-        readProgressMeasure: true,
-        writeRawScore: false,
-        writeMinScore: false,
-        writeMaxScore: false,
-        writeCompletionStatus: false,
-        writeProgressMeasure: false,
-      }),
-    },
-  ];
+  return [{ targetObjectiveID, ...read.booleans(el, defaults) }];
 }
+
+const IMSSS_MAP_INFO = {
+  readSatisfiedStatus: true,
+  readNormalizedMeasure: true,
+  writeSatisfiedStatus: false,
+  writeNormalizedMeasure: false,
+} as const;
+
+const ADLSEQ_MAP_INFO = {
+  readRawScore: true,
+  readMinScore: true,
+  readMaxScore: true,
+  readCompletionStatus: true,
+  readProgressMeasure: true,
+  writeRawScore: false,
+  writeMinScore: false,
+  writeMaxScore: false,
+  writeCompletionStatus: false,
+  writeProgressMeasure: false,
+} as const;
 
 /**
  * Applies an IDRef: the collection entry supplies every sequencing element the local one does not write

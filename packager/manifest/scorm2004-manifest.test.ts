@@ -592,6 +592,18 @@ test('4th edition: adlseq:objective extending no imsss objective is an error', (
   t.regex(r.report.errors[0]?.message ?? '', /adlseq:objective "skills" extends no imsss objective/);
 });
 
+test('4th edition: an adlseq:mapInfo without targetObjectiveID is an error on its line', (t) => {
+  const xml = FOURTH.replace(
+    '<seq:mapInfo targetObjectiveID="com.example.fourth.skill" writeRawScore="true"/>',
+    '<seq:mapInfo writeRawScore="true"/>',
+  );
+  t.not(xml, FOURTH);
+  const r = parse(xml, ['lesson/index.html']);
+  const error = r.report.errors.find((e) => /adlseq:mapInfo has no targetObjectiveID/.test(e.message));
+  t.truthy(error, JSON.stringify(r.report.errors));
+  t.is(error!.line, xml.split('\n').findIndex((l) => l.includes('<seq:mapInfo writeRawScore="true"/>')) + 1);
+});
+
 test('2004: a cluster with an identifierref and a leaf without one are warnings', (t) => {
   const xml = THIRD.replace(
     '<item identifier="content_cluster">',
