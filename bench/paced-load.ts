@@ -59,7 +59,6 @@ export function runPacedLoad(o: PacedLoadOptions): Promise<LoadSummary> {
   // BENCH_TRACE=file appends one line per response (label, when it was due as epoch ms, latency ms), to see
   // when in a level the slow ones came, beside other per-second readings.
   const tracePath = process.env.BENCH_TRACE;
-  const trace: string[] = [];
   const statusCodes: Record<string, number> = {};
   let errors = 0;
   let sent = 0;
@@ -75,7 +74,11 @@ export function runPacedLoad(o: PacedLoadOptions): Promise<LoadSummary> {
 
   return new Promise((resolve) => {
     const finish = () => {
-      if (tracePath) appendFileSync(tracePath, trace.join(''));
+      if (tracePath)
+        appendFileSync(
+          tracePath,
+          dueAt.map((d, i) => `${o.label}\t${d.toFixed(1)}\t${latencies[i]!.toFixed(1)}\n`).join(''),
+        );
       if (progress) clearInterval(progress);
       for (const c of conns) c.socket.destroy();
       const sorted = Float64Array.from(latencies).sort();
@@ -140,10 +143,6 @@ export function runPacedLoad(o: PacedLoadOptions): Promise<LoadSummary> {
         lastResponse = performance.now();
         latencies.push(lastResponse - c.pending.dueAt);
         dueAt.push(performance.timeOrigin + c.pending.dueAt);
-        if (tracePath)
-          trace.push(
-            `${o.label}\t${(performance.timeOrigin + c.pending.dueAt).toFixed(1)}\t${(lastResponse - c.pending.dueAt).toFixed(1)}\n`,
-          );
         statusCodes[status] = (statusCodes[status] ?? 0) + 1;
         c.pending.request.onResponse?.(status);
         settle(c);

@@ -154,7 +154,7 @@ async function inTransaction<T>(pool: pg.Pool, beginSql: string, fn: (tx: Tx) =>
  * p99: 0.5–0.9 GB written back in under half a second, every checkpoint, commits stalled 150–300 ms meanwhile
  * (bench F's slow windows). It is a user-level setting, so the app role may set it.
  */
-export function sessionOptions(options: Pick<PostgresOptions, 'backendFlushAfter'>): string | undefined {
+function sessionOptions(options: Pick<PostgresOptions, 'backendFlushAfter'>): string | undefined {
   return options.backendFlushAfter ? `-c backend_flush_after=${options.backendFlushAfter}` : undefined;
 }
 

@@ -132,6 +132,12 @@ export function snapshotOf(tenant: string, attemptId: string): AttemptSnapshot |
   return { row: snap.row, states: new Map([...snap.states].map(([sco, s]) => [sco, materialized(s)])) };
 }
 
+/** One SCO's state of a snapshot, without materialising the attempt's other SCOs. */
+export function heldStateOf(tenant: string, attemptId: string, sco: string): ScoState | undefined {
+  const s = snapshots.get(`${tenant}|${attemptId}`)?.states.get(sco);
+  return s && materialized(s);
+}
+
 /** `cmiBytes`: the JSON size of the trees it holds, as far as known (the cache's budget). */
 export function rememberSnapshot(tenant: string, snapshot: AttemptSnapshot, cmiBytes: number): void {
   const states = new Map([...snapshot.states].map(([sco, s]) => [sco, stored(heldState(s))]));

@@ -12,7 +12,14 @@ import { enqueueManyInTx } from '../../queue/outbox.ts';
 import { type ScoState, toScoState } from '../model.ts';
 import { ATTEMPT_STATE_ID, SUSPEND_DATA_STATE_ID } from '../xapi/activity-iris.ts';
 import { activityStateDocs, lockActivityStates, writeActivityStates } from './append-attempt-states.ts';
-import { type AttemptRow, heldState, holdsTree, rememberSnapshot, snapshotOf } from './attempt-snapshots.ts';
+import {
+  type AttemptRow,
+  heldState,
+  heldStateOf,
+  holdsTree,
+  rememberSnapshot,
+  snapshotOf,
+} from './attempt-snapshots.ts';
 import {
   DOCUMENTS_NOT_WRITTEN,
   LOCK_ATTEMPTS_SQL,
@@ -99,8 +106,9 @@ async function lockAndRead(tx: Tx, tenant: string, ids: string[], commits: reado
   for (const c of commits) {
     const key = `${c.attemptId}|${c.sco}`;
     if (known.has(key)) continue;
-    const held = snapshotOf(tenant, c.attemptId)?.states.get(c.sco);
-    const usable = held && held.cmi !== null;
+    const held = heldStateOf(tenant, c.attemptId, c.sco);
+    // Compared by seq and hash only: its tree is parsed below, and only if the stored row is this one.
+    const usable = held && holdsTree(held);
     known.set(key, {
       attempt_id: c.attemptId,
       sco: c.sco,
@@ -125,7 +133,7 @@ async function lockAndRead(tx: Tx, tenant: string, ids: string[], commits: reado
   for (const r of stateRows!.rows) {
     const s = toScoState(r);
     if (r.cmi === null) {
-      const held = snapshotOf(tenant, s.attemptId)?.states.get(s.sco);
+      const held = heldStateOf(tenant, s.attemptId, s.sco);
       // Not asked for (another SCO: its tree is not needed), or the held tree of exactly this commit.
       const same = held && held.seq === s.seq && held.commitHash === s.commitHash;
       s.cmi = same ? held.cmi : (null as never);
