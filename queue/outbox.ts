@@ -28,6 +28,8 @@ export async function enqueueManyInTx(tx: Tx, entries: readonly OutboxEntry[]): 
      ORDER BY m.n`,
     [JSON.stringify(rows)],
   );
+  // Before the caller's commit: a woken dispatcher that finds nothing yet looks again intervalMs later.
+  for (const kick of dispatcherKicks) kick();
 }
 
 export function enqueueInTx(tx: Tx, queue: string, payload: unknown, dedupeKey?: string): Promise<void> {
@@ -39,6 +41,11 @@ export interface OutboxDispatcherOptions {
   batchSize?: number;
   /** The pause after a run that found less than a full batch. Default 200 ms. */
   intervalMs?: number;
+  /**
+   * While runs find nothing, the pause doubles from intervalMs up to this. Default 1 s. An enqueue in this
+   * process ends the pause (no sooner than intervalMs after the last run); other processes' rows wait for it.
+   */
+  maxIdleMs?: number;
   /** Called with each failed run; the rows stay and the next tick tries again. Default: console.error. */
   onError?(err: unknown): void;
 }
@@ -60,6 +67,10 @@ interface OutboxRow {
 }
 
 const MAX_ERROR_BACKOFF_MS = 10_000;
+const MAX_IDLE_MS = 1000;
+
+/** The running dispatchers of this process, told when enqueueManyInTx adds rows. */
+const dispatcherKicks = new Set<() => void>();
 
 /**
  * Moves outbox rows to the JobQueue, as the owner, which reads every tenant's rows. Each run locks a
@@ -80,6 +91,7 @@ export function createOutboxDispatcher(
 ): OutboxDispatcher {
   const batchSize = opts.batchSize ?? 500;
   const intervalMs = opts.intervalMs ?? 200;
+  const maxIdleMs = Math.max(intervalMs, opts.maxIdleMs ?? MAX_IDLE_MS);
   const onError = opts.onError ?? ((err: unknown) => console.error('outbox dispatcher:', err));
   const direct = inTransactionSend(queue, db);
 
@@ -113,18 +125,36 @@ export function createOutboxDispatcher(
   let generation = 0;
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
+  /** The pause while runs find nothing; back to intervalMs when one moves rows or a row is enqueued here. */
+  let idleMs = intervalMs;
+  let lastRunAt = 0;
+  /** Ends the current pause at `at` if that is sooner than it would end. */
+  let shorten: ((at: number) => void) | undefined;
 
   function pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
+      let endsAt = Date.now() + ms;
+      let timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
         wake = undefined;
+        shorten = undefined;
         resolve();
       }
       wake = done;
+      shorten = (at) => {
+        if (at >= endsAt) return;
+        endsAt = at;
+        clearTimeout(timer);
+        timer = setTimeout(done, Math.max(0, at - Date.now()));
+      };
     });
   }
+
+  const kick = () => {
+    idleMs = intervalMs;
+    shorten?.(lastRunAt + intervalMs);
+  };
 
   async function run(mine: number): Promise<void> {
     let failures = 0;
@@ -132,6 +162,7 @@ export function createOutboxDispatcher(
     while (live()) {
       let moved = 0;
       try {
+        lastRunAt = Date.now();
         moved = await runOnce();
         failures = 0;
       } catch (err) {
@@ -144,7 +175,14 @@ export function createOutboxDispatcher(
       }
       if (!live()) break;
       if (failures > 0) await pause(Math.min(intervalMs * 2 ** failures, MAX_ERROR_BACKOFF_MS));
-      else if (moved < batchSize) await pause(intervalMs);
+      else if (moved === 0) {
+        const ms = idleMs;
+        idleMs = Math.min(idleMs * 2, maxIdleMs);
+        await pause(ms);
+      } else if (moved < batchSize) {
+        idleMs = intervalMs;
+        await pause(intervalMs);
+      }
     }
   }
 
@@ -154,12 +192,14 @@ export function createOutboxDispatcher(
       if (running) return;
       running = true;
       generation++;
+      dispatcherKicks.add(kick);
       const previous = loop ?? Promise.resolve();
       const mine = generation;
       loop = previous.then(() => run(mine));
     },
     async stop() {
       running = false;
+      dispatcherKicks.delete(kick);
       wake?.();
       await loop;
       loop = undefined;
