@@ -106,4 +106,37 @@ for (const target of databaseTargets()) {
       }
     },
   );
+
+  test.serial(
+    name('an enqueue does not cut short the backoff of a dispatcher whose queue is failing'),
+    async (t) => {
+      const db = await database();
+      // A closed queue refuses every send, and on another database object the dispatcher must send to it
+      // rather than insert the jobs itself: each run fails and the rows stay.
+      const closed = createPostgresJobQueue(counting(db).db);
+      await closed.close();
+      let failures = 0;
+      const dispatcher = createOutboxDispatcher(db, closed, {
+        intervalMs: 50,
+        onError: () => {
+          failures++;
+        },
+      });
+      const q = queueName();
+      await withTenant(db, 'acme', (tx) => enqueueInTx(tx, q, { n: 0 }));
+      dispatcher.start();
+      try {
+        // Failed runs at 0, 100, 300, 700 and 1500 ms; an enqueue every 100 ms meanwhile. Had each enqueue
+        // ended the pause, that was a run every 100 ms: ~20.
+        for (let n = 1; n <= 20; n++) {
+          await new Promise((r) => setTimeout(r, 100));
+          await withTenant(db, 'acme', (tx) => enqueueInTx(tx, q, { n }));
+        }
+        t.true(failures >= 3 && failures <= 7, `${failures} failed runs in ~2 s`);
+      } finally {
+        await dispatcher.stop();
+        await db.ownerTransaction((tx) => tx.query('DELETE FROM crest.outbox WHERE queue = $1', [q]));
+      }
+    },
+  );
 }

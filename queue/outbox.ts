@@ -131,7 +131,8 @@ export function createOutboxDispatcher(
   /** Ends the current pause at `at` if that is sooner than it would end. */
   let shorten: ((at: number) => void) | undefined;
 
-  function pause(ms: number): Promise<void> {
+  /** An idle pause ends early on a kick; a pause after a failure keeps its backoff (a queue may be down). */
+  function pause(ms: number, idle = false): Promise<void> {
     return new Promise((resolve) => {
       let endsAt = Date.now() + ms;
       let timer = setTimeout(done, ms);
@@ -142,6 +143,7 @@ export function createOutboxDispatcher(
         resolve();
       }
       wake = done;
+      if (!idle) return;
       shorten = (at) => {
         if (at >= endsAt) return;
         endsAt = at;
@@ -178,10 +180,10 @@ export function createOutboxDispatcher(
       else if (moved === 0) {
         const ms = idleMs;
         idleMs = Math.min(idleMs * 2, maxIdleMs);
-        await pause(ms);
+        await pause(ms, true);
       } else if (moved < batchSize) {
         idleMs = intervalMs;
-        await pause(intervalMs);
+        await pause(intervalMs, true);
       }
     }
   }

@@ -183,6 +183,7 @@ export function createPostgresJobQueue(db: Database, opts: PostgresJobQueueOptio
         if (jobs.length > 0 || left <= 0 || closed) return jobs;
         const pause = backoff.get(queue) ?? FIRST_PAUSE_MS;
         const woken = await waits.sleep(queue, Math.min(pause, left));
+        if (closed) return [];
         if (woken) backoff.delete(queue);
         // The wait ends before the next poll is due: the caller's next receive polls first thing.
         else if (pause > left) return [];
