@@ -21,7 +21,7 @@ export type PostgresJobQueue = JobQueue & InTransactionSend & { readonly kind: '
 /**
  * A waiting receive polls at 20 ms, then twice as long each time nothing came, up to idlePollMs, and goes on
  * from there at its next call: an idle queue costs about one poll a second per consumer, not a dozen (each a
- * few milliseconds of CPU on PGlite, where an idle `crest serve` spent ~11% of a core polling). A send from
+ * few milliseconds of CPU on PGlite, where an idle `crest serve` spent 5–11% of a core polling). A send from
  * this process ends the waits on its queue at once; other processes' sends are seen at the next poll.
  */
 const FIRST_PAUSE_MS = 20;
