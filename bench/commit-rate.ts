@@ -1,4 +1,5 @@
 import { scorm2004Package } from '../test/packages.ts';
+import { sampleCheckpoints } from './checkpoints.ts';
 import { type CrestProcess, startCrest } from './crest-process.ts';
 import { checkGenerators, type GeneratorCheck } from './generator-check.ts';
 import type { LoadSummary } from './load.ts';
@@ -173,6 +174,8 @@ interface Level {
   writes: WriteShare;
   stalls: StallShare;
   writeback: WritebackSample[];
+  /** When checkpoints began during the level, epoch ms. */
+  checkpointStarts: number[];
 }
 
 /**
@@ -213,6 +216,7 @@ export async function runCommitRate(ctx: ScenarioContext): Promise<ScenarioRepor
   ctx.log(`scratch database ${db.name}`);
   const admin = await db.client();
   const sampler = await db.client();
+  const checkpointer = await db.client();
   let crest: CrestProcess | undefined;
   try {
     crest = await startCrest(db.url);
@@ -260,10 +264,12 @@ export async function runCommitRate(ctx: ScenarioContext): Promise<ScenarioRepor
       const stalls = await stallAccount(crest!.url);
       const waits = sampleWaits(sampler, db.name);
       const writeback = sampleWriteback();
+      const checkpoints = sampleCheckpoints(checkpointer);
       const l = await load(label, rate, size);
       return {
         load: l,
         writeback: writeback(),
+        checkpointStarts: await checkpoints(),
         cpu: await cpu(),
         waits: await waits(),
         stalls: await stalls(),
@@ -396,7 +402,7 @@ export async function runCommitRate(ctx: ScenarioContext): Promise<ScenarioRepor
           `- ${l === starts ? 'first commits at ' : ''}${n0(l.rate)}/s: ${cpuVerdict(l.cpu)} CPU per commit: Crest ${n2((l.cpu.crest / Math.max(1, l.load.responses)) * 1000)} ms, ` +
           `PostgreSQL ${n2((l.cpu.postgres / Math.max(1, l.load.responses)) * 1000)} ms. ${formatWrites(l.writes, l.load.responses)}. ` +
           `${formatStalls(l.stalls)}. ` +
-          `${formatSlowWindows(slowWindows(l.load.timeline ?? { dueAt: [], ms: [] }, l.writeback), l.load.seconds * 1000)}. ` +
+          `${formatSlowWindows(slowWindows(l.load.timeline ?? { dueAt: [], ms: [] }, l.writeback, 100, 250, l.checkpointStarts), l.load.seconds * 1000)}. ` +
           `Sessions: ${formatWaits(l.waits, 4)}`,
       ),
     ].join('\n');
@@ -405,6 +411,7 @@ export async function runCommitRate(ctx: ScenarioContext): Promise<ScenarioRepor
     await crest?.stop();
     await admin.end();
     await sampler.end();
+    await checkpointer.end();
     await db.drop();
     ctx.log(`dropped ${db.name}`);
   }

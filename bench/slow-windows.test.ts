@@ -64,3 +64,25 @@ test('a level with no slow request says so', (t) => {
     'No commit took over 100 ms',
   );
 });
+
+test('a stall within seconds of a checkpoint beginning is set beside it; one long after is not', (t) => {
+  // Stalls at 2.0 s and 9.0 s; a checkpoint began at 1.2 s, so the first window is 0.8 s after it.
+  const timeline = level(10, (o) => ((o >= 2000 && o < 2200) || (o >= 9000 && o < 9100) ? 140 : 10));
+  const s = slowWindows(timeline, [], 100, 250, [t0 + 1200]);
+  t.deepEqual(
+    s.windows.map((w) => [w.startMs, w.afterCheckpointMs]),
+    [
+      [2000, 800],
+      [9000, undefined],
+    ],
+  );
+  const text = formatSlowWindows(s, 10_000);
+  t.regex(text, /2\.00 s \(0\.8 s after a checkpoint began\), 9\.00 s;/);
+  t.regex(text, /; 67% within 3 s after a checkpoint began$/);
+});
+
+test('a checkpoint beginning inside a window counts as right after it', (t) => {
+  const timeline = level(1, (o) => (o >= 500 && o < 600 ? 150 : 10));
+  const s = slowWindows(timeline, [], 100, 250, [t0 + 540]);
+  t.is(s.windows[0]!.afterCheckpointMs, 0);
+});
