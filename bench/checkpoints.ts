@@ -62,8 +62,9 @@ export function sampleCheckpoints(
       busy = false;
     }
   };
-  const timer = setInterval(tick, everyMs);
-  const limit = setTimeout(() => clearInterval(timer), maxSeconds * 1000);
+  // Unreferenced: a run that fails before stopping the sampler must still exit.
+  const timer = setInterval(tick, everyMs).unref();
+  const limit = setTimeout(() => clearInterval(timer), maxSeconds * 1000).unref();
   return async () => {
     clearInterval(timer);
     clearTimeout(limit);
