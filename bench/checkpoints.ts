@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { every } from './every.ts';
 
 /** What the checkpointer was doing at one moment: in its idle loop, or anything else (a checkpoint). */
 export interface CheckpointerSample {
@@ -47,10 +48,7 @@ export function sampleCheckpoints(
   maxSeconds = 300,
 ): () => Promise<number[]> {
   const samples: CheckpointerSample[] = [];
-  let busy = false;
-  const tick = async () => {
-    if (busy) return;
-    busy = true;
+  const stop = every(everyMs, maxSeconds, async () => {
     try {
       const r = await client.query<{ wait_event: string | null }>(
         `SELECT wait_event FROM pg_stat_activity WHERE backend_type = 'checkpointer'`,
@@ -58,17 +56,10 @@ export function sampleCheckpoints(
       if (r.rows[0]) samples.push({ at: Date.now(), busy: r.rows[0].wait_event !== 'CheckpointerMain' });
     } catch {
       // a sample lost is not worth failing the run for
-    } finally {
-      busy = false;
     }
-  };
-  // Unreferenced: a run that fails before stopping the sampler must still exit.
-  const timer = setInterval(tick, everyMs).unref();
-  const limit = setTimeout(() => clearInterval(timer), maxSeconds * 1000).unref();
+  });
   return async () => {
-    clearInterval(timer);
-    clearTimeout(limit);
-    while (busy) await new Promise((r) => setTimeout(r, 5));
+    await stop();
     return checkpointStarts(samples);
   };
 }

@@ -273,13 +273,13 @@ export async function runCommitRate(ctx: ScenarioContext): Promise<ScenarioRepor
       };
     };
 
+    // One sampler for the whole run: a checkpoint that began between two levels, or in the level before, is
+    // still the one a level's first seconds run after.
+    const checkpoints = sampleCheckpoints(checkpointer, 50, 1800);
     // Session starts first: each learner's first commit (initialized, a new Activity State attempt entry) costs
     // more than a mid-session one, and at the peak most commits are mid-session (a learner commits every ~20 s
     // for the length of a lesson). So every learner starts once, measured on its own row, before the levels.
     // Measured once: a second try would no longer be first commits.
-    // One sampler for the whole run: a checkpoint that began between two levels, or in the level before, is
-    // still the one a level's first seconds run after.
-    const checkpoints = sampleCheckpoints(checkpointer, 50, 1800);
     const starts = { rate: 1000, ...(await measure('first commits', 1000, { amount: learners.length })) };
     ctx.log(
       `  first commits: ${n0(starts.load.rps)}/s, p99 ${ms(starts.load.p99)} (${formatCpu(starts.cpu)})`,

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { every } from './every.ts';
 
 export interface WaitShare {
   /** e.g. "Lock:transactionid" or "CPU" (active, no wait event) or "idle in transaction" (waiting on Crest). */
@@ -23,10 +24,7 @@ export function sampleWaits(
 ): () => Promise<WaitShare[]> {
   const counts = new Map<string, { what: string; query: string; n: number }>();
   let total = 0;
-  let busy = false;
-  const tick = async () => {
-    if (busy) return;
-    busy = true;
+  const stop = every(everyMs, maxSeconds, async () => {
     try {
       const r = await client.query<{ what: string; query: string }>(
         `SELECT CASE WHEN state = 'idle in transaction' THEN 'idle in transaction (waiting on Crest)'
@@ -46,16 +44,10 @@ export function sampleWaits(
       }
     } catch {
       // a sample lost is not worth failing the run for
-    } finally {
-      busy = false;
     }
-  };
-  const timer = setInterval(tick, everyMs);
-  const limit = setTimeout(() => clearInterval(timer), maxSeconds * 1000);
+  });
   return async () => {
-    clearInterval(timer);
-    clearTimeout(limit);
-    while (busy) await new Promise((r) => setTimeout(r, 5));
+    await stop();
     return [...counts.values()]
       .sort((a, b) => b.n - a.n)
       .map((c) => ({ what: c.what, query: c.query, share: total ? c.n / total : 0 }));
