@@ -4,6 +4,7 @@ import {
   type AttemptRow,
   forgetAllSnapshots,
   heldState,
+  heldStateOf,
   holdsTree,
   rememberSnapshot,
   snapshotOf,
@@ -49,17 +50,13 @@ const tree = {
 test.afterEach.always(() => forgetAllSnapshots());
 
 test('a snapshot gives back each tree without suspend_data, which its SHA-1 stands for', (t) => {
-  rememberSnapshot(
-    't1',
-    {
-      row,
-      states: new Map([
-        ['a', state('a', tree)],
-        ['b', state('b', null)],
-      ]),
-    },
-    100,
-  );
+  rememberSnapshot('t1', {
+    row,
+    states: new Map([
+      ['a', state('a', tree)],
+      ['b', state('b', null)],
+    ]),
+  });
   const snap = snapshotOf('t1', row.id)!;
   const a = snap.states.get('a')!;
   const { suspend_data: _sd, ...rest } = tree;
@@ -73,23 +70,43 @@ test('a snapshot gives back each tree without suspend_data, which its SHA-1 stan
 });
 
 test('a held state stored again keeps its tree, and a tree set on it replaces the stored one', (t) => {
-  rememberSnapshot('t1', { row, states: new Map([['a', state('a', tree)]]) }, 100);
+  rememberSnapshot('t1', { row, states: new Map([['a', state('a', tree)]]) });
   const first = snapshotOf('t1', row.id)!;
   // Stored again untouched (a multi-SCO commit keeps the SCOs it did not write as they were).
-  rememberSnapshot('t1', { row: { ...row, xmin: '43' }, states: first.states }, 100);
+  rememberSnapshot('t1', { row: { ...row, xmin: '43' }, states: first.states });
   const again = snapshotOf('t1', row.id)!;
   t.is(again.row.xmin, '43');
   t.deepEqual(again.states.get('a')!.cmi, first.states.get('a')!.cmi);
   // Replaced on a state read from the cache: what is stored next is the new tree, not the cached text.
   const changed = again.states.get('a')!;
   changed.cmi = { location: 'p9' };
-  rememberSnapshot('t1', { row, states: new Map([['a', heldState(changed)]]) }, 100);
+  rememberSnapshot('t1', { row, states: new Map([['a', heldState(changed)]]) });
   t.deepEqual(snapshotOf('t1', row.id)!.states.get('a')!.cmi, { location: 'p9' });
   // A written state stored with the text the write made.
   const written = heldState(
     state('a', { location: 'p3', suspend_data: 'y' }),
     JSON.stringify({ location: 'p3' }),
   );
-  rememberSnapshot('t1', { row, states: new Map([['a', written]]) }, 100);
+  rememberSnapshot('t1', { row, states: new Map([['a', written]]) });
   t.deepEqual(snapshotOf('t1', row.id)!.states.get('a')!.cmi, { location: 'p3' });
+});
+
+test('each SCO gets its own tree back, whichever of them hold one, newlines in values included', (t) => {
+  const a = { location: 'line one\nline two', interactions: { _count: '0' } };
+  const c = { location: 'c\r\n', comments_from_learner: { _count: '1', '0': { comment: '\n\n' } } };
+  rememberSnapshot('t1', {
+    row: { ...row, sequencing_state: { tree: { a: [1, 2] } } },
+    states: new Map([
+      ['a', state('a', a)],
+      ['b', state('b', null)],
+      ['c', state('c', c)],
+    ]),
+  });
+  const snap = snapshotOf('t1', row.id)!;
+  t.deepEqual(snap.states.get('a')!.cmi, a);
+  t.is(snap.states.get('b')!.cmi as unknown, null);
+  t.deepEqual(snap.states.get('c')!.cmi, c);
+  t.deepEqual(snap.row.sequencing_state, { tree: { a: [1, 2] } });
+  t.deepEqual(heldStateOf('t1', row.id, 'c')!.cmi, c);
+  t.is(heldStateOf('t1', row.id, 'd'), undefined);
 });

@@ -268,16 +268,12 @@ function remember(
   dirty: AttemptWork[],
   versions: readonly { id: string; xmin: string }[],
   states: readonly ScoState[],
-  stateRows: readonly { size: number; cmiJson: string }[],
+  stateRows: readonly { cmiJson: string }[],
 ): void {
   const xmin = new Map(versions.map((v) => [v.id, v.xmin]));
-  const bytes = new Map<string, number>();
   // The written trees' JSON (without suspend_data), which the snapshot keeps as it is.
   const written = new Map<string, string>();
-  for (const [i, s] of states.entries()) {
-    bytes.set(s.attemptId, (bytes.get(s.attemptId) ?? 0) + stateRows[i]!.size);
-    written.set(`${s.attemptId}|${s.sco}`, stateRows[i]!.cmiJson);
-  }
+  for (const [i, s] of states.entries()) written.set(`${s.attemptId}|${s.sco}`, stateRows[i]!.cmiJson);
   for (const w of dirty) {
     const version = xmin.get(w.row.id);
     if (!version) continue;
@@ -289,13 +285,10 @@ function remember(
       current: true,
       xmin: version,
     };
-    // Trees held of SCOs not committed in this group are counted at a nominal size.
-    let held = bytes.get(w.row.id) ?? 0;
-    for (const [sco, s] of w.states) if (holdsTree(s) && !written.has(`${w.row.id}|${sco}`)) held += 2048;
     const states = new Map(
       [...w.states].map(([sco, s]) => [sco, heldState(s, written.get(`${w.row.id}|${sco}`))]),
     );
-    rememberSnapshot(tenant, { row, states }, held);
+    rememberSnapshot(tenant, { row, states });
   }
 }
 

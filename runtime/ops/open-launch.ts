@@ -56,31 +56,24 @@ function primeSnapshot(
   states: readonly ScoState[],
   xmin: string,
 ): void {
-  let bytes = 0;
   const held = states.map((s) => {
     const h = heldState(s);
-    const json = JSON.stringify(h.cmi);
-    bytes += json.length;
     // Held again with its text: h is already without suspend_data, so its SHA-1 is not taken twice.
-    return h.cmi === null ? h : heldState(h, json);
+    return h.cmi === null ? h : heldState(h, JSON.stringify(h.cmi));
   });
-  rememberSnapshot(
-    tenant,
-    {
-      row: {
-        id: attempt.id,
-        registration_id: registration.id,
-        course_id: registration.courseId,
-        version: registration.version,
-        learner: registration.learner,
-        completed_at: attempt.completedAt,
-        suspended_sco: attempt.suspendedSco,
-        sequencing_state: attempt.sequencingState,
-        current: true,
-        xmin,
-      },
-      states: new Map(held.map((s) => [s.sco, s])),
+  rememberSnapshot(tenant, {
+    row: {
+      id: attempt.id,
+      registration_id: registration.id,
+      course_id: registration.courseId,
+      version: registration.version,
+      learner: registration.learner,
+      completed_at: attempt.completedAt,
+      suspended_sco: attempt.suspendedSco,
+      sequencing_state: attempt.sequencingState,
+      current: true,
+      xmin,
     },
-    bytes,
-  );
+    states: new Map(held.map((s) => [s.sco, s])),
+  });
 }
