@@ -265,7 +265,7 @@ export async function runCommitRate(ctx: ScenarioContext): Promise<ScenarioRepor
       const l = await load(label, rate, size);
       return {
         load: l,
-        writeback: writeback(),
+        writeback: await writeback(),
         cpu: await cpu(),
         waits: await waits(),
         stalls: await stalls(),
